@@ -1,0 +1,26 @@
+"""Exceptions whose message is meant for the user: they name the file, row or column at fault."""
+
+
+class DigigovError(Exception):
+    """Base for errors the CLI reports as a one-line message instead of a traceback."""
+
+
+class SnapshotError(DigigovError):
+    """A snapshot is missing, or its bytes no longer match its manifest."""
+
+
+class SourceFileError(DigigovError):
+    """A source file cannot be read as published (encoding, header, truncation): fails that source."""
+
+    def __init__(self, path, problem: str, hint: str = ""):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}" + (f" — {hint}" if hint else ""))
+
+
+class FetchError(DigigovError):
+    """A download failed after its retries, or returned something that is not the data."""
+
+
+class WarehouseError(DigigovError):
+    """The warehouse is missing, locked by another writer, or refused a statement."""

@@ -1,0 +1,141 @@
+"""Snapshots: every input kept byte-exact beside a manifest that says where it came from.
+
+A snapshot folder is `<root>/<source_id>/` holding the files and `manifest.json`. Three roots are
+searched in order: the folder given with --snapshots, the store that --online writes to
+(<DIGIGOV_HOME>/snapshots), and the snapshots embedded in the package. The checksum, not the
+release name, says whether anything changed, because publishers back-fill files in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digigov.errors import SnapshotError
+from digigov.settings import EMBEDDED_SNAPSHOTS, fetched_snapshots
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """One verified file of a snapshot, with its provenance record."""
+
+    path: Path
+    sha256: str
+    size: int
+    meta: dict = field(hash=False, compare=False)
+    recorded: bool = True  # False: found in the folder but not (yet) in its manifest
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def candidate_roots(snapshots_dir: str | Path | None) -> list[tuple[str, Path]]:
+    """The roots searched for a source's snapshot, most specific first."""
+    roots = []
+    if snapshots_dir:
+        roots.append(("--snapshots", Path(snapshots_dir).resolve()))
+    roots.append(("fetched", fetched_snapshots()))
+    roots.append(("embedded", EMBEDDED_SNAPSHOTS))
+    return roots
+
+
+def locate(source_id: str, snapshots_dir: str | Path | None = None) -> tuple[str, Path]:
+    """Return (origin, folder) of the snapshot a run should use for `source_id`.
+
+    A --snapshots folder that does not exist is a usage error, not a silent fall-back."""
+    if snapshots_dir and not Path(snapshots_dir).is_dir():
+        raise SnapshotError(f"--snapshots {snapshots_dir}: no such folder")
+    for origin, root in candidate_roots(snapshots_dir):
+        folder = root / source_id
+        if folder.is_dir() and any(folder.iterdir()):
+            return origin, folder
+    raise SnapshotError(f"no snapshot of source '{source_id}' found in " +
+                        ", ".join(str(r) for _, r in candidate_roots(snapshots_dir)))
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.exists():
+        return {"source_id": folder.name, "files": []}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: not a readable manifest ({exc})") from exc
+
+
+def verify(folder: Path, pattern: str, defaults: dict) -> tuple[list[SnapshotFile], list[str]]:
+    """Check every manifest entry against the bytes on disk; pick up unrecorded files.
+
+    Returns (files sorted by name, warnings). A recorded file that is missing or whose size or
+    sha256 differs raises SnapshotError: a changed snapshot would silently change the warehouse.
+    A file matching `pattern` with no manifest entry (a new survey year dropped in by a user) is
+    accepted with a warning and a provenance record built from `defaults`.
+    """
+    manifest = read_manifest(folder)
+    entries = {e["file"]: e for e in manifest.get("files", [])}
+    files, warnings = [], []
+    for name, entry in entries.items():
+        path = folder / name
+        if not path.exists():
+            raise SnapshotError(f"{path}: listed in {folder / MANIFEST} but missing")
+        data = path.read_bytes()
+        digest = sha256_of(data)
+        if digest != entry.get("sha256") or len(data) != entry.get("size"):
+            raise SnapshotError(
+                f"{path}: bytes do not match the manifest (sha256 {digest[:12]}…, size {len(data)}; "
+                f"manifest says {str(entry.get('sha256'))[:12]}…, size {entry.get('size')}). "
+                "The file was changed after it was recorded: restore it, or fetch a new snapshot with --online.")
+        files.append(SnapshotFile(path, digest, len(data), entry))
+    for path in sorted(folder.glob(pattern)):
+        if path.name in entries:
+            continue
+        data = path.read_bytes()
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        meta = {**defaults, "file": path.name, "retrieved_at": mtime.isoformat(timespec="seconds"),
+                "sha256": sha256_of(data), "size": len(data),
+                "origin": "unrecorded: found in the snapshot folder without a manifest entry"}
+        files.append(SnapshotFile(path, meta["sha256"], len(data), meta, recorded=False))
+        warnings.append(f"{path}: not in {MANIFEST}; using it with checksum {meta['sha256'][:12]}…")
+    if not files:
+        raise SnapshotError(f"{folder}: no files matching {pattern}")
+    return sorted(files, key=lambda f: f.name), warnings
+
+
+def store(source_id: str, payloads: dict[str, bytes], meta_for: dict[str, dict],
+          root: Path | None = None) -> Path:
+    """Write fetched files as the new snapshot of `source_id`, all or nothing.
+
+    Files and manifest go to a temporary sibling folder that replaces the old one only once
+    everything is written, so an interrupted fetch never leaves a half snapshot behind."""
+    root = root or fetched_snapshots()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / source_id
+    tmp = root / f".{source_id}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    entries = []
+    for name, data in sorted(payloads.items()):
+        (tmp / name).write_bytes(data)
+        entries.append({**meta_for[name], "file": name, "retrieved_at": now,
+                        "sha256": sha256_of(data), "size": len(data)})
+    (tmp / MANIFEST).write_text(json.dumps({"source_id": source_id, "files": entries},
+                                           indent=2, ensure_ascii=False), encoding="utf-8")
+    old = root / f".{source_id}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final

@@ -1,0 +1,173 @@
+"""UN E-Government Survey: the egovkb Data Center's `EGOV_DATA_<year>.csv`, one file per survey year.
+
+Shape shared by every source module: fetch() -> snapshot bytes, read() -> raw frame as published,
+FILE_SCHEMA / ROW_SCHEMA (pandera) for the raw layout, to_observations() -> common long format.
+Every quirk below is listed in snapshots/un_egov/PROVENANCE.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from digigov.errors import FetchError, SourceFileError
+from digigov.sources.http import get_bytes
+
+SOURCE_ID = "un_egov"
+FILE_GLOB = "EGOV_DATA_*.csv"
+HEADER = ["Survey Year", "Country Name", "E-Government Rank", "E-Government Index",
+          "E-Participation Index", "Online Service Index", "Human Capital Index",
+          "Telecommunication Infrastructure Index"]
+INDEX_COLUMNS = HEADER[3:]
+RANK = "E-Government Rank"
+EGDI, HCI, TII = "E-Government Index", "Human Capital Index", "Telecommunication Infrastructure Index"
+
+
+def release_of(path: Path) -> str:
+    """The release a file holds: its survey year."""
+    return str(year_of(path))
+
+
+def year_of(path: Path) -> int:
+    match = re.fullmatch(r"EGOV_DATA_(\d{4})\.csv", Path(path).name)
+    if not match:
+        raise SourceFileError(path, "file name is not EGOV_DATA_<year>.csv")
+    return int(match.group(1))
+
+
+# ---- fetch ----------------------------------------------------------------------------------
+
+def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+    """Download every configured survey year; refuse any body that is not the egovkb CSV."""
+    payloads = {}
+    for year in cfg["years"]:
+        name = cfg["file_pattern"].format(year=year)
+        data = get_bytes(f"{base_url.rstrip('/')}/{name}", session=session)
+        first = data[:400].decode("utf-8-sig", errors="replace").splitlines()[:1]
+        if not first or next(csv.reader(first)) != HEADER:
+            raise FetchError(f"{name}: the server answered, but not with the egovkb CSV layout "
+                             f"(first line {first[0][:80] if first else '(empty)'!r}); not stored")
+        payloads[name] = data
+    return payloads
+
+
+# ---- read -----------------------------------------------------------------------------------
+
+def read(path: Path) -> pd.DataFrame:
+    """Parse one file as published: every field a string, blanks as missing.
+
+    Adds _file and _row (line number in the file) for rejects. Handles BOM, CRLF or LF, and the
+    trailing spaces inside quoted country names. Raises SourceFileError for an empty file,
+    bytes that are not UTF-8, a wrong header, or an unterminated final line."""
+    path = Path(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
+                              "the egovkb files are UTF-8; re-save the file as UTF-8") from None
+    if not text.endswith(("\n", "\r")):
+        raise SourceFileError(path, "last line is not terminated: the file looks truncated",
+                              "re-download it")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SourceFileError(path, f"not a readable CSV ({exc})") from None
+    header = [h.strip() for h in records[0]]
+    if header != HEADER:
+        missing = [h for h in HEADER if h not in header]
+        extra = [h for h in header if h not in HEADER]
+        raise SourceFileError(path, f"unexpected header {records[0]!r}",
+                              f"expected {HEADER!r}" + (f"; missing {missing}" if missing else "")
+                              + (f"; unexpected {extra}" if extra else ""))
+    width = len(HEADER)
+    rows = []
+    for lineno, rec in enumerate(records[1:], start=2):
+        if not rec:
+            continue
+        fields = [f.strip() or None for f in rec]
+        # A short or long row is kept (padded/trimmed) and flagged, so it is quarantined, not lost.
+        fields = (fields + [None] * width)[:width] if len(rec) != width else fields
+        rows.append(fields + [str(path), lineno, len(rec)])
+    df = pd.DataFrame(rows, columns=HEADER + ["_file", "_row", "_fields"])
+    return df.astype({c: "object" for c in HEADER})
+
+
+# ---- schemas --------------------------------------------------------------------------------
+
+def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """File-level rules: one survey year matching the file name, one row per UN member state."""
+    year, expected_rows = year_of(path), cfg["expected_rows_per_year"]
+    return pa.DataFrameSchema(
+        checks=[
+            pa.Check(lambda df: len(df) == expected_rows,
+                     error=f"expected {expected_rows} country rows (one per UN member state)"),
+            pa.Check(lambda df: (df["Survey Year"] == str(year)).all(),
+                     error=f"every 'Survey Year' must be {year}, the year in the file name"),
+        ])
+
+
+def _rank_when_scored(df: pd.DataFrame) -> pd.Series:
+    """A row with any index value must carry a rank (blank rank = not a member that year)."""
+    return df[RANK].notna() | df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
+
+
+_INDEX = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1))
+ROW_SCHEMA = pa.DataFrameSchema(
+    {
+        "_fields": pa.Column(int, pa.Check.eq(len(HEADER), error=f"row must have {len(HEADER)} fields")),
+        "Survey Year": pa.Column(int, coerce=True, checks=pa.Check.in_range(2000, 2100)),
+        "Country Name": pa.Column(str, nullable=False, unique=True,
+                                  checks=pa.Check.str_length(min_value=2)),
+        RANK: pa.Column("Int64", nullable=True, coerce=True, checks=pa.Check.in_range(1, 250)),
+        **{c: _INDEX for c in INDEX_COLUMNS},
+    },
+    checks=[pa.Check(_rank_when_scored, error="rank is blank but the row has index values")],
+    strict=False,
+)
+
+
+# ---- to observations ------------------------------------------------------------------------
+
+def to_observations(clean: pd.DataFrame, catalogue: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map validated rows to long observations (country_name, indicator_id, year, value).
+
+    Missing-value markers (PROVENANCE item 5): this vintage writes 0.00000 where a value was not
+    measured. A zero HCI or TII is a real score from 2012 on (min-max scaling gives the lowest
+    country 0), so zeros alone cannot be read as missing. A row whose EGDI is 0 while its HCI or
+    TII is 0 was not computable: its EGDI, placeholder rank and zero components are missing (the
+    older download leaves such cells blank, and the UN's 2008 and 2010 world averages exclude these
+    rows). An EGDI of 0 with its components present is a published score and is kept. Rows of
+    non-members (blank rank, no values) are returned separately as exclusions.
+    """
+    df = clean.copy()
+    non_member = df[RANK].isna() & df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
+    excluded = clean[non_member]
+    df = df[~non_member]
+    uncomputable = (df[EGDI] == 0) & ((df[HCI] == 0) | (df[TII] == 0))
+    for col in (HCI, TII):
+        df.loc[uncomputable & (df[col] == 0), col] = np.nan
+    df.loc[uncomputable, [EGDI, RANK]] = np.nan
+    column_to_id = {spec["column"]: ind for ind, spec in catalogue.items()
+                    if spec["source_id"] == SOURCE_ID}
+    long = df.melt(id_vars=["Survey Year", "Country Name", "_file", "_row"],
+                   value_vars=list(column_to_id), var_name="column", value_name="value")
+    long = long[long["value"].notna()]
+    obs = pd.DataFrame({
+        "country_name": long["Country Name"].astype(str),
+        "indicator_id": long["column"].map(column_to_id),
+        "year": long["Survey Year"].astype(int),
+        "value": long["value"].astype(float),
+        "_file": long["_file"],
+        "_row": long["_row"],
+    }).reset_index(drop=True)
+    return obs, excluded

@@ -1,0 +1,82 @@
+"""Stage one source: snapshot -> read -> validate -> harmonise, written to Parquet.
+
+Pure and orchestration-free: the Prefect flow calls it once per source and passes only paths
+and small summaries between tasks. The warehouse build reads the Parquet files it leaves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from digigov.sources import module_for, source_config
+from digigov.sources.snapshots import SnapshotFile, locate, verify
+from digigov.transforms.catalogue import catalogue
+from digigov.transforms.countries import harmonise
+from digigov.transforms.observations import COLUMNS as OBS_COLUMNS, observation_schema
+from digigov.transforms.validate import REJECT_COLUMNS, check_file, record_json, rejects_frame, split_valid
+
+PROVENANCE_FIELDS = ["publisher", "title", "url", "licence"]
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    con = duckdb.connect()
+    con.register("frame", df)
+    con.execute(f"COPY frame TO '{path}' (FORMAT parquet)")
+    con.close()
+
+
+def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Observations and rejects of one snapshot file; SourceFileError if the file is unusable."""
+    mod = module_for(source_id)
+    raw = mod.read(f.path)
+    check_file(raw, mod.file_schema(f.path, cfg), f.path)
+    clean, rejects = split_valid(raw, mod.ROW_SCHEMA, f.path)
+    obs, excluded = mod.to_observations(clean, catalogue())
+    parts = [rejects, rejects_frame(excluded, "excluded: not a UN member state in this survey year "
+                                              "(blank rank, no values)")]
+    obs, unmapped = harmonise(obs, source_id)
+    if not unmapped.empty:
+        first = unmapped.drop_duplicates("_row").set_index("_row")["reason"]
+        rows = clean[clean["_row"].isin(first.index)]
+        parts.append(rejects_frame(rows, rows["_row"].map(first)))
+    obs = obs.assign(source_id=source_id, release=mod.release_of(f.path), is_sample=False,
+                     file=f.name, row=obs["_row"])
+    obs, obs_rejects = split_valid(obs[OBS_COLUMNS + ["_file", "_row"]], observation_schema(catalogue()), f.path)
+    if not obs_rejects.empty:
+        parts.append(obs_rejects)
+    all_rejects = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame(columns=REJECT_COLUMNS)
+    all_rejects["file"] = f.name
+    return obs[OBS_COLUMNS], all_rejects
+
+
+def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path) -> dict:
+    """Stage every file of a source's snapshot; return a JSON-able summary for the build."""
+    cfg = source_config(source_id)
+    mod = module_for(source_id)
+    origin, folder = locate(source_id, snapshots_dir)
+    defaults = {k: cfg.get(k) for k in PROVENANCE_FIELDS}
+    files, warnings = verify(folder, mod.FILE_GLOB, defaults)
+    out = Path(work_dir) / source_id
+    out.mkdir(parents=True, exist_ok=True)
+    observations, rejects, file_records = [], [], []
+    for f in files:
+        obs, rej = stage_file(source_id, f, cfg)
+        observations.append(obs)
+        rejects.append(rej)
+        file_records.append({**defaults, **f.meta, "source_id": source_id, "file": f.name,
+                             "release": mod.release_of(f.path), "sha256": f.sha256, "size": f.size,
+                             "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej)})
+    obs_all = pd.concat(observations, ignore_index=True)
+    rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)
+    write_parquet(obs_all, out / "observations.parquet")
+    write_parquet(rej_all.astype({"row": "Int64"}), out / "rejects.parquet")
+    summary = {"source_id": source_id, "origin": origin, "folder": str(folder),
+               "dir": str(out), "files": file_records, "warnings": warnings,
+               "rows_loaded": len(obs_all), "rows_rejected": len(rej_all)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    return summary
