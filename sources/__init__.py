@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+import os
+from pathlib import Path
+
 from digigov.errors import DigigovError
 from digigov.settings import load_config
 
@@ -27,3 +30,19 @@ def source_config(source_id: str) -> dict:
 
 def module_for(source_id: str) -> ModuleType:
     return importlib.import_module(f"digigov.sources.{source_config(source_id)['module']}")
+
+
+def fetch_snapshot(source_id: str, root: Path | None = None) -> Path:
+    """Download a source and store it as its newest snapshot (all files or none).
+
+    The base URL comes from the environment variable named by `base_url_env` in
+    config/sources.yaml, else from `base_url`. Raises FetchError when the download fails."""
+    from digigov.sources.snapshots import store
+
+    cfg = source_config(source_id)
+    base = os.environ.get(cfg.get("base_url_env", ""), "") or cfg["base_url"]
+    payloads = module_for(source_id).fetch(cfg, base)
+    meta = {k: cfg.get(k) for k in ("publisher", "title", "licence")}
+    meta_for = {name: {**meta, "url": f"{base.rstrip('/')}/{name}", "origin": "fetched by digigov --online"}
+                for name in payloads}
+    return store(source_id, payloads, meta_for, root)

@@ -6,6 +6,7 @@ Retry-After header given in seconds. Anything else is final at once.
 
 from __future__ import annotations
 
+import os
 import time
 
 import requests
@@ -15,10 +16,23 @@ from digigov.errors import FetchError
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-def get_bytes(url: str, *, timeout: float = 30.0, retries: int = 3, backoff: float = 1.0,
-              max_wait: float = 60.0, session: requests.Session | None = None,
-              params: dict | None = None) -> bytes:
-    """Return the body of a successful GET of `url`, or raise FetchError saying why not."""
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def get_bytes(url: str, *, timeout: float | None = None, retries: int | None = None,
+              backoff: float | None = None, max_wait: float = 60.0,
+              session: requests.Session | None = None, params: dict | None = None) -> bytes:
+    """Return the body of a successful GET of `url`, or raise FetchError saying why not.
+
+    Defaults come from DIGIGOV_HTTP_TIMEOUT (30 s), DIGIGOV_HTTP_RETRIES (3) and
+    DIGIGOV_HTTP_BACKOFF (1 s, doubled at each retry)."""
+    timeout = _env_float("DIGIGOV_HTTP_TIMEOUT", 30.0) if timeout is None else timeout
+    retries = int(_env_float("DIGIGOV_HTTP_RETRIES", 3)) if retries is None else retries
+    backoff = _env_float("DIGIGOV_HTTP_BACKOFF", 1.0) if backoff is None else backoff
     http = session or requests.Session()
     last = "no attempt made"
     for attempt in range(retries + 1):

@@ -50,12 +50,18 @@ def candidate_roots(snapshots_dir: str | Path | None) -> list[tuple[str, Path]]:
     return roots
 
 
-def locate(source_id: str, snapshots_dir: str | Path | None = None) -> tuple[str, Path]:
+def locate(source_id: str, snapshots_dir: str | Path | None = None,
+           pattern: str = "*") -> tuple[str, Path]:
     """Return (origin, folder) of the snapshot a run should use for `source_id`.
 
-    A --snapshots folder that does not exist is a usage error, not a silent fall-back."""
-    if snapshots_dir and not Path(snapshots_dir).is_dir():
-        raise SnapshotError(f"--snapshots {snapshots_dir}: no such folder")
+    A --snapshots folder may hold <source_id>/ subfolders or, for a one-source run, the source's
+    files themselves. A --snapshots folder that does not exist is an error, not a silent fall-back."""
+    if snapshots_dir:
+        given = Path(snapshots_dir).resolve()
+        if not given.is_dir():
+            raise SnapshotError(f"--snapshots {snapshots_dir}: no such folder")
+        if not (given / source_id).is_dir() and any(given.glob(pattern)):
+            return "--snapshots", given
     for origin, root in candidate_roots(snapshots_dir):
         folder = root / source_id
         if folder.is_dir() and any(folder.iterdir()):

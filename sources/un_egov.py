@@ -153,7 +153,8 @@ def to_observations(clean: pd.DataFrame, catalogue: dict) -> tuple[pd.DataFrame,
     non_member = df[RANK].isna() & df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
     excluded = clean[non_member]
     df = df[~non_member]
-    uncomputable = (df[EGDI] == 0) & ((df[HCI] == 0) | (df[TII] == 0))
+    absent = {col: df[col].isna() | (df[col] == 0) for col in (HCI, TII)}
+    uncomputable = (df[EGDI] == 0) & (absent[HCI] | absent[TII])
     for col in (HCI, TII):
         df.loc[uncomputable & (df[col] == 0), col] = np.nan
     df.loc[uncomputable, [EGDI, RANK]] = np.nan

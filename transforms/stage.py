@@ -20,6 +20,8 @@ from digigov.transforms.observations import COLUMNS as OBS_COLUMNS, observation_
 from digigov.transforms.validate import REJECT_COLUMNS, check_file, record_json, rejects_frame, split_valid
 
 PROVENANCE_FIELDS = ["publisher", "title", "url", "licence"]
+EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
+MAX_SAMPLES = 5         # rejects quoted in the run log; the `rejects` view holds them all
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -36,7 +38,7 @@ def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame
     check_file(raw, mod.file_schema(f.path, cfg), f.path)
     clean, rejects = split_valid(raw, mod.ROW_SCHEMA, f.path)
     obs, excluded = mod.to_observations(clean, catalogue())
-    parts = [rejects, rejects_frame(excluded, "excluded: not a UN member state in this survey year "
+    parts = [rejects, rejects_frame(excluded, f"{EXCLUDED} not a UN member state in this survey year "
                                               "(blank rank, no values)")]
     obs, unmapped = harmonise(obs, source_id)
     if not unmapped.empty:
@@ -58,7 +60,7 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     """Stage every file of a source's snapshot; return a JSON-able summary for the build."""
     cfg = source_config(source_id)
     mod = module_for(source_id)
-    origin, folder = locate(source_id, snapshots_dir)
+    origin, folder = locate(source_id, snapshots_dir, mod.FILE_GLOB)
     defaults = {k: cfg.get(k) for k in PROVENANCE_FIELDS}
     files, warnings = verify(folder, mod.FILE_GLOB, defaults)
     out = Path(work_dir) / source_id
@@ -75,8 +77,11 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)
     write_parquet(obs_all, out / "observations.parquet")
     write_parquet(rej_all.astype({"row": "Int64"}), out / "rejects.parquet")
+    invalid = rej_all[~rej_all["reason"].str.startswith(EXCLUDED)]
+    samples = [f"{r.file} row {r.row}: {r.reason}" for r in invalid.head(MAX_SAMPLES).itertuples()]
     summary = {"source_id": source_id, "origin": origin, "folder": str(folder),
                "dir": str(out), "files": file_records, "warnings": warnings,
-               "rows_loaded": len(obs_all), "rows_rejected": len(rej_all)}
+               "rows_loaded": len(obs_all), "rows_rejected": len(rej_all),
+               "rows_invalid": len(invalid), "reject_samples": samples}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     return summary

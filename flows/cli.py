@@ -1,0 +1,98 @@
+"""The `digigov` command line. Exit codes: 0 success, 1 the command failed, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from digigov import __version__
+from digigov.errors import DigigovError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="digigov", description=__doc__)
+    p.add_argument("--version", action="version", version=f"digigov {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="refresh the warehouse from the snapshots (and, --online, the publishers)")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--offline", dest="online", action="store_false", default=False,
+                      help="use the stored snapshots only (default)")
+    mode.add_argument("--online", dest="online", action="store_true",
+                      help="fetch new snapshots first; a failed fetch falls back to the last good one")
+    run.add_argument("--only", help="comma-separated source ids (default: all in config/sources.yaml)")
+    run.add_argument("--snapshots", metavar="DIR", help="folder holding <source_id>/ snapshot folders")
+    run.add_argument("--warehouse", metavar="PATH", help="warehouse file (default $DIGIGOV_WAREHOUSE or data/digigov.duckdb)")
+    run.add_argument("--strict", action="store_true", help="a failed fetch fails the run instead of a warning")
+
+    q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
+    q.add_argument("statement")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    q.add_argument("--warehouse", metavar="PATH")
+    return p
+
+
+def _setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("digigov: %(message)s"))
+    logger = logging.getLogger("digigov")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def cmd_run(args) -> int:
+    from digigov.sources import source_config
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    for sid in only or []:
+        source_config(sid)  # unknown ids are a usage error before Prefect starts
+    # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
+    # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from digigov.flows.refresh import refresh
+
+    t0 = time.perf_counter()
+    result = refresh(online=args.online, only=only, snapshots=args.snapshots,
+                     warehouse=args.warehouse, strict=args.strict)
+    print(f"run {result['run_id']} published {result['warehouse']}")
+    print(f"{'source':<12} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
+    for s in result["sources"]:
+        stale = "  STALE: " + result["stale"][s["source_id"]] if s["source_id"] in result["stale"] else ""
+        print(f"{s['source_id']:<12} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
+              f"{s['origin']} ({s['folder']}){stale}")
+    c = result["counts"]
+    print(f"warehouse: {c['observations']} observations, {c['aggregates']} aggregates, "
+          f"{c['countries']} countries, {c['rejects']} rejects (see the `rejects` view)")
+    print(f"pipeline {result['seconds']:.2f} s, total with Prefect {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def cmd_sql(args) -> int:
+    from digigov.settings import warehouse_path
+    from digigov.warehouse.query import query, render
+
+    sys.stdout.write(render(query(warehouse_path(args.warehouse), args.statement), args.format))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging()
+    try:
+        return {"run": cmd_run, "sql": cmd_sql}[args.command](args)
+    except DigigovError as exc:
+        print(f"digigov {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"digigov {args.command}: interrupted; the published warehouse is unchanged", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

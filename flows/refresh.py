@@ -1,0 +1,114 @@
+"""The refresh flow: Prefect tasks at source granularity around the pure pipeline functions.
+
+Tasks pass paths and small JSON summaries, never DataFrames or connections, so Prefect can
+hash their inputs. Nothing outside flows/ imports Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from prefect import flow, task
+
+from digigov import __version__
+from digigov.errors import DigigovError, FetchError
+from digigov.settings import home, warehouse_path
+from digigov.sources import fetch_snapshot, source_ids
+from digigov.transforms.stage import stage_source
+from digigov.warehouse import runlog
+from digigov.warehouse.build import build, building_path, publish, writer_lock
+
+log = logging.getLogger("digigov")
+NO_CACHE = dict(cache_policy=None, persist_result=False)
+
+
+@task(name="fetch", **NO_CACHE)
+def fetch_task(source_id: str) -> str:
+    return str(fetch_snapshot(source_id))
+
+
+@task(name="stage", **NO_CACHE)
+def stage_task(source_id: str, snapshots: str | None, work_dir: str) -> dict:
+    return stage_source(source_id, snapshots, work_dir)
+
+
+@task(name="build", **NO_CACHE)
+def build_task(target: str, staged: list[dict], run: dict, history: list[dict]) -> dict:
+    return build(Path(target), staged, run, history)
+
+
+@task(name="publish", **NO_CACHE)
+def publish_task(built: str, warehouse: str) -> None:
+    publish(Path(built), Path(warehouse))
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+@flow(name="digigov-refresh", log_prints=False)
+def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
+            warehouse: str | None = None, strict: bool = False) -> dict:
+    """Fetch (online), stage every source, build a new warehouse file and publish it atomically."""
+    started = time.perf_counter()
+    run_id = new_run_id()
+    target = warehouse_path(warehouse)
+    selected = only or source_ids()
+    run = {"run_id": run_id, "started_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+           "digigov_version": __version__, "warehouse": str(target), "status": "running"}
+    work = home() / "staging" / run_id
+    built = building_path(target, run_id)
+    with writer_lock(target, run_id):
+        try:
+            stale = {}
+            if online:
+                for sid in selected:
+                    try:
+                        fetch_task(sid)
+                        log.info("%s: fetched a new snapshot", sid)
+                    except FetchError as exc:
+                        if strict:
+                            raise DigigovError(f"{sid}: fetch failed and --strict is set: {exc}") from exc
+                        stale[sid] = str(exc)
+                        log.warning("%s: fetch failed, using the last good snapshot: %s", sid, exc)
+            staged = []
+            for sid in selected:
+                summary = stage_task(sid, snapshots, str(work))
+                for f in summary["files"]:
+                    f["stale"], f["error"] = sid in stale, stale.get(sid)
+                for w in summary["warnings"]:
+                    log.warning(w)
+                for line in summary["reject_samples"]:
+                    log.warning("%s: rejected %s", sid, line)
+                if summary["rows_invalid"] > len(summary["reject_samples"]):
+                    log.warning("%s: %d more rejected rows: SELECT * FROM rejects", sid,
+                                summary["rows_invalid"] - len(summary["reject_samples"]))
+                log.info("%s: %d observations loaded, %d rows rejected (%s snapshot, %d files)",
+                         sid, summary["rows_loaded"], summary["rows_rejected"], summary["origin"],
+                         len(summary["files"]))
+                staged.append(summary)
+            run.update(status="succeeded", finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+                       seconds=round(time.perf_counter() - started, 3),
+                       sources={s["source_id"]: {
+                           "rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
+                           "stale": s["source_id"] in stale, "origin": s["origin"],
+                           "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged})
+            counts = build_task(str(built), staged, run, runlog.history(target))
+            publish_task(str(built), str(target))
+        except BaseException as exc:
+            built.unlink(missing_ok=True)
+            run.update(status="failed", finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+                       seconds=round(time.perf_counter() - started, 3), message=str(exc))
+            runlog.append(target, run)
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    run["seconds"] = round(time.perf_counter() - started, 3)
+    runlog.append(target, run)
+    return {"run_id": run_id, "warehouse": str(target), "seconds": run["seconds"],
+            "sources": staged, "counts": counts, "stale": stale}

@@ -1,0 +1,98 @@
+-- Physical tables live in schema `core`; users query the public views in `main` (views.sql),
+-- which are the documented interface and stay stable when the tables change.
+CREATE SCHEMA core;
+
+CREATE TABLE core.country (
+    iso3                   VARCHAR PRIMARY KEY,
+    name                   VARCHAR NOT NULL,
+    un_region              VARCHAR,
+    un_subregion           VARCHAR,
+    un_intermediate_region VARCHAR,
+    un_member              BOOLEAN NOT NULL
+);
+
+CREATE TABLE core.country_group (
+    group_id  VARCHAR NOT NULL,
+    label     VARCHAR NOT NULL,
+    aggregate BOOLEAN NOT NULL,
+    iso3      VARCHAR NOT NULL,
+    PRIMARY KEY (group_id, iso3)
+);
+
+CREATE TABLE core.indicator (
+    indicator_id     VARCHAR PRIMARY KEY,
+    name             VARCHAR NOT NULL,
+    unit             VARCHAR NOT NULL,
+    source_id        VARCHAR NOT NULL,
+    dimension_id     INTEGER,
+    higher_is_better BOOLEAN NOT NULL,
+    scale_min        DOUBLE,
+    scale_max        DOUBLE,
+    aggregate        BOOLEAN NOT NULL,
+    definition       VARCHAR
+);
+
+CREATE TABLE core.source_file (
+    source_id       VARCHAR NOT NULL,
+    file            VARCHAR NOT NULL,
+    publisher       VARCHAR,
+    title           VARCHAR,
+    url             VARCHAR,
+    licence         VARCHAR,
+    release         VARCHAR,
+    retrieved_at    VARCHAR,
+    sha256          VARCHAR NOT NULL,
+    size            BIGINT,
+    origin          VARCHAR,
+    snapshot_origin VARCHAR,     -- embedded | fetched | --snapshots
+    recorded        BOOLEAN,     -- false: the file had no manifest entry
+    rows_loaded     BIGINT,
+    rows_rejected   BIGINT,
+    stale           BOOLEAN NOT NULL DEFAULT false,
+    error           VARCHAR,
+    PRIMARY KEY (source_id, file)
+);
+
+CREATE TABLE core.observation (
+    iso3         VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    value        DOUBLE NOT NULL,
+    source_id    VARCHAR NOT NULL,
+    release      VARCHAR NOT NULL,
+    is_sample    BOOLEAN NOT NULL,
+    file         VARCHAR,
+    row          BIGINT,
+    PRIMARY KEY (iso3, indicator_id, year, source_id, release)
+);
+
+CREATE TABLE core.aggregate (
+    group_id     VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    value        DOUBLE NOT NULL,
+    n_countries  INTEGER NOT NULL,
+    method       VARCHAR NOT NULL,
+    PRIMARY KEY (group_id, indicator_id, year)
+);
+
+CREATE TABLE core.run (
+    run_id          VARCHAR PRIMARY KEY,
+    started_at      TIMESTAMP,
+    finished_at     TIMESTAMP,
+    status          VARCHAR,     -- succeeded | failed
+    digigov_version VARCHAR,
+    seconds         DOUBLE,
+    warehouse       VARCHAR,
+    sources         JSON,        -- per source: rows loaded, rejected, files and checksums
+    message         VARCHAR
+);
+
+CREATE TABLE core.reject (
+    run_id    VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    file      VARCHAR,
+    row       BIGINT,
+    reason    VARCHAR NOT NULL,
+    record    VARCHAR
+);
