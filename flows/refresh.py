@@ -21,7 +21,7 @@ from digigov.settings import home, warehouse_path
 from digigov.sources import fetch_snapshot, source_ids
 from digigov.transforms.stage import stage_source
 from digigov.warehouse import runlog
-from digigov.warehouse.build import build, building_path, publish, writer_lock
+from digigov.warehouse.build import build, building_path, publish, remove_stray_builds, writer_lock
 
 log = logging.getLogger("digigov")
 NO_CACHE = dict(cache_policy=None, persist_result=False)
@@ -64,6 +64,9 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     work = home() / "staging" / run_id
     built = building_path(target, run_id)
     with writer_lock(target, run_id):
+        for path in remove_stray_builds(target):
+            log.info("removed %s, left by an interrupted run", path.name)
+        runlog.append(target, run)
         try:
             stale = {}
             if online:
@@ -98,7 +101,7 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                            "rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
                            "stale": s["source_id"] in stale, "origin": s["origin"],
                            "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged})
-            counts = build_task(str(built), staged, run, runlog.history(target))
+            counts = build_task(str(built), staged, run, runlog.history(target, run_id))
             publish_task(str(built), str(target))
         except BaseException as exc:
             built.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,8 @@ from digigov.settings import EMBEDDED_SNAPSHOTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# Nothing a test does may write into the checkout: fixtures wider than one test use this home.
+os.environ["DIGIGOV_HOME"] = tempfile.mkdtemp(prefix="digigov-test-home-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 

@@ -55,19 +55,28 @@ def check_file(df: pd.DataFrame, schema: pa.DataFrameSchema, path) -> None:
         raise SourceFileError(path, str(exc)) from None
 
 
-def split_valid(df: pd.DataFrame, schema: pa.DataFrameSchema, path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (validated rows with coerced dtypes, rejects with reasons)."""
-    try:
-        return schema.validate(df, lazy=True), rejects_frame(df.iloc[0:0], "")
-    except SchemaErrors as exc:
-        fc = exc.failure_cases
-    file_level = fc[fc["index"].isna()]
-    if not file_level.empty:
-        raise SourceFileError(path, "; ".join(sorted({describe_failure(r) for _, r in file_level.iterrows()})))
-    fc = fc.assign(index=fc["index"].astype(int))
-    reasons = fc.groupby("index").apply(
-        lambda g: "; ".join(dict.fromkeys(describe_failure(r) for _, r in g.iterrows())),
-        include_groups=False)
-    bad = df.loc[reasons.index]
-    clean = schema.validate(df.drop(index=reasons.index), lazy=True)
-    return clean, rejects_frame(bad, reasons)
+def split_valid(df: pd.DataFrame, schema: pa.DataFrameSchema, path,
+                max_passes: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (validated rows with coerced dtypes, rejects with reasons).
+
+    Failing rows are set aside and the rest validated again: a value that cannot be coerced
+    (text in a number column) can make a column check fail for the whole column, which is not
+    a file-level fault once that row is out. Failures that persist without a row are file-level."""
+    reasons = pd.Series(dtype=object)
+    current = df
+    for _ in range(max_passes):
+        try:
+            clean = schema.validate(current, lazy=True)
+            return clean, rejects_frame(df.loc[reasons.index], reasons)
+        except SchemaErrors as exc:
+            fc = exc.failure_cases
+        rows = fc[fc["index"].notna()]
+        if rows.empty:
+            raise SourceFileError(path, "; ".join(sorted({describe_failure(r) for _, r in fc.iterrows()})))
+        rows = rows.assign(index=rows["index"].astype(int))
+        found = rows.groupby("index").apply(
+            lambda g: "; ".join(dict.fromkeys(describe_failure(r) for _, r in g.iterrows())),
+            include_groups=False)
+        reasons = pd.concat([reasons, found])
+        current = current.drop(index=found.index)
+    raise SourceFileError(path, f"rows still fail validation after {max_passes} passes")

@@ -35,6 +35,14 @@ def building_path(warehouse: Path, run_id: str) -> Path:
     return warehouse.with_name(f".{warehouse.name}.{run_id}.building")
 
 
+def remove_stray_builds(warehouse: Path) -> list[Path]:
+    """Delete files left by killed runs. Only call with the writer lock held."""
+    stray = list(warehouse.parent.glob(f".{warehouse.name}.*.building"))
+    for path in stray:
+        path.unlink(missing_ok=True)
+    return stray
+
+
 @contextmanager
 def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0):
     """Hold the single-writer lock of `warehouse`, or fail naming the run that holds it."""

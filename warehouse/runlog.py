@@ -1,10 +1,14 @@
-"""Run history kept beside the warehouse as JSON lines, so failed runs (which publish nothing)
-are still recorded and every new build carries the whole history into the `runs` view."""
+"""Run history: the `runs` of the published warehouse plus a JSON-lines log beside it.
+
+Failed runs publish nothing, so they are recorded in the log; a run's start is logged too, so
+a run that was killed shows up as `interrupted`. Every new build carries the whole history."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import duckdb
 
 
 def log_path(warehouse: Path) -> Path:
@@ -18,14 +22,35 @@ def append(warehouse: Path, record: dict) -> None:
         fh.write(json.dumps(record, default=str) + "\n")
 
 
-def history(warehouse: Path) -> list[dict]:
-    path = log_path(warehouse)
-    if not path.exists():
+def _published_runs(warehouse: Path) -> list[dict]:
+    if not warehouse.exists():
         return []
-    runs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            runs.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a killed run; the others still count
-    return runs
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            df = con.execute("SELECT * FROM core.run").df()
+    except duckdb.Error:
+        return []  # an unreadable old file must not block a rebuild
+    return [{k: (None if v != v else v) for k, v in r.items()} | {"sources": json.loads(r["sources"] or "null")}
+            for r in df.astype(object).to_dict("records")]
+
+
+def history(warehouse: Path, current_run_id: str | None = None) -> list[dict]:
+    """Every earlier run, newest record per run id; unfinished runs other than the current one
+    are marked interrupted."""
+    runs = {r["run_id"]: r for r in _published_runs(warehouse)}
+    path = log_path(warehouse)
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by a killed run; the others still count
+            runs[record["run_id"]] = {**runs.get(record["run_id"], {}), **record}
+    out = []
+    for run_id, r in runs.items():
+        if run_id == current_run_id:
+            continue
+        if r.get("status") == "running":
+            r = {**r, "status": "interrupted", "message": "the run stopped before it finished (killed?)"}
+        out.append(r)
+    return sorted(out, key=lambda r: str(r.get("started_at")))

@@ -1,0 +1,131 @@
+"""Bad input: a clear message naming the file (and row or column); the published warehouse
+stays as it was unless the run succeeds."""
+
+import json
+import shutil
+
+import pytest
+
+from digigov.flows.cli import main
+from digigov.sources.snapshots import MANIFEST
+from tests.conftest import query
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+GOOD = "EGOV_DATA_2020.csv"
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory, prefect_harness):
+    """One warehouse published from the embedded snapshots, built once for the module."""
+    folder = tmp_path_factory.mktemp("first")
+    wh = folder / "wh.duckdb"
+    assert main(["run", "--warehouse", str(wh)]) == 0
+    return wh
+
+
+@pytest.fixture
+def published(tmp_path, first_build):
+    """A private copy of the first build (and its run history) for a test to run against."""
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(first_build, wh)
+    shutil.copy(first_build.with_name(first_build.name + ".runs.jsonl"), wh.with_name(wh.name + ".runs.jsonl"))
+    return wh
+
+
+def fingerprint(wh):
+    return query(wh, "SELECT count(*), sum(value), max(r.run_id) FROM observations, "
+                     "(SELECT max(run_id) run_id FROM runs) r")
+
+
+def one_file_folder(tmp_path, content: bytes, name: str = GOOD):
+    """A --snapshots folder holding a single unrecorded egovkb file."""
+    folder = tmp_path / "bad" / "un_egov"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(content)
+    return folder.parent
+
+
+def good_bytes():
+    from digigov.settings import EMBEDDED_SNAPSHOTS
+    return (EMBEDDED_SNAPSHOTS / "un_egov" / GOOD).read_bytes()
+
+
+def run_bad(tmp_path, published, capsys, content, name=GOOD):
+    before = fingerprint(published)
+    folder = one_file_folder(tmp_path, content, name)
+    code = main(["run", "--snapshots", str(folder), "--warehouse", str(published)])
+    err = capsys.readouterr().err
+    return code, err, before
+
+
+FILE_LEVEL = {
+    "wrong header": (lambda b: b.replace(b"E-Participation Index", b"EPART", 1), "unexpected header"),
+    "truncated": (lambda b: b[: len(b) // 2], "truncated"),
+    "non-UTF-8": (lambda b: b.replace("Côte".encode(), "Côte".encode("latin-1")), "not UTF-8"),
+    "empty": (lambda b: b"", "file is empty"),
+    "missing rows": (lambda b: b"\n".join(b.split(b"\n")[:150]) + b"\n", "expected 193 country rows"),
+}
+
+
+@pytest.mark.parametrize("case", FILE_LEVEL)
+def test_file_level_faults_fail_the_run_and_keep_the_warehouse(tmp_path, published, capsys, case):
+    mutate, message = FILE_LEVEL[case]
+    code, err, before = run_bad(tmp_path, published, capsys, mutate(good_bytes()))
+    assert code == 1
+    assert GOOD in err and message in err, err
+    assert fingerprint(published) == before
+    failed = json.loads((published.parent / (published.name + ".runs.jsonl")).read_text().splitlines()[-1])
+    assert failed["status"] == "failed" and GOOD in failed["message"]
+    assert not list(published.parent.glob(".*.building"))
+
+
+def replace_line(data: bytes, country: bytes, new_line: bytes) -> bytes:
+    lines = data.split(b"\n")
+    i = next(i for i, line in enumerate(lines) if country in line)
+    lines[i] = new_line
+    return b"\n".join(lines)
+
+
+ROW_LEVEL = {
+    "value outside 0-1": (b"Armenia ", b'2020,"Armenia ",68,1.71360,0.75000,0.70000,0.78720,0.65360',
+                          "column 'E-Government Index': failed in_range(0, 1)", "ARM"),
+    "unknown country": (b"Armenia ", b'2020,"Armenland ",68,0.71360,0.75000,0.70000,0.78720,0.65360',
+                        "unknown country name 'Armenland'", "ARM"),
+    "duplicated country": (b"Azerbaijan ", b'2020,"Armenia ",70,0.71000,0.69050,0.70590,0.77130,0.65280',
+                           "column 'Country Name': failed field_uniqueness", "ARM"),
+    "non-numeric value": (b"Armenia ", b'2020,"Armenia ",68,n/a,0.75000,0.70000,0.78720,0.65360',
+                          "coerce_dtype('float64')", "ARM"),
+    "short row": (b"Armenia ", b'2020,"Armenia ",68,0.71360', "row must have 8 fields", "ARM"),
+}
+
+
+@pytest.mark.parametrize("case", ROW_LEVEL)
+def test_row_level_faults_are_quarantined_and_the_rest_loads(tmp_path, published, capsys, case):
+    country, line, reason, iso3 = ROW_LEVEL[case]
+    code, err, _ = run_bad(tmp_path, published, capsys, replace_line(good_bytes(), country, line))
+    assert code == 0, err
+    assert f"{GOOD} row" in err and reason in err, err
+    rejects = query(published, "SELECT file, row, reason, record FROM rejects WHERE reason NOT LIKE 'excluded:%'")
+    assert rejects and all(r[0] == GOOD and reason in r[2] for r in rejects)
+    assert query(published, "SELECT count(*) FROM observations WHERE iso3=? AND year=2020", [iso3])[0][0] == 0
+    assert query(published, "SELECT count(DISTINCT iso3) FROM observations")[0][0] >= 190
+    assert query(published, "SELECT max(year) FROM observations")[0][0] == 2020
+
+
+def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy):
+    path = snapshot_copy / "un_egov" / GOOD
+    path.write_bytes(path.read_bytes().replace(b"0.83750", b"0.93750"))
+    before = fingerprint(published)
+    code = main(["run", "--snapshots", str(snapshot_copy), "--warehouse", str(published)])
+    err = capsys.readouterr().err
+    assert code == 1 and "bytes do not match the manifest" in err and GOOD in err
+    assert fingerprint(published) == before
+
+
+def test_unknown_source_and_missing_folder_are_clear_errors(tmp_path, capsys):
+    assert main(["run", "--only", "nope", "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+    assert "unknown source 'nope'" in capsys.readouterr().err
+    assert main(["run", "--snapshots", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+    assert "no such folder" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()

@@ -1,0 +1,155 @@
+"""End to end: the Prefect flow on the embedded snapshots into a real DuckDB file."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from digigov.errors import WarehouseError
+from digigov.flows.cli import main
+from digigov.flows.refresh import refresh
+from digigov.settings import EMBEDDED_SNAPSHOTS
+from digigov.warehouse.build import writer_lock
+from digigov.warehouse.query import query as wh_query
+from tests.conftest import query
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+SEED_2020 = {"ARM": (0.7136, 0.7500), "AZE": (0.7100, 0.6905), "GEO": (0.7174, 0.6429),
+             "KAZ": (0.8375, 0.8810), "KGZ": (0.6749, 0.7143), "TJK": (0.4649, 0.3452),
+             "UZB": (0.6665, 0.8095)}
+PUBLIC_VIEWS = {"countries", "indicators", "sources", "observations", "aggregates", "runs", "rejects"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, prefect_harness):
+    wh = tmp_path_factory.mktemp("e2e") / "digigov.duckdb"
+    result = refresh(warehouse=str(wh))
+    assert result["warehouse"] == str(wh)
+    return wh
+
+
+def test_seed_2020_figures_for_the_seven_countries(warehouse):
+    rows = query(warehouse, "SELECT iso3, indicator_id, round(value, 4) FROM observations "
+                            "WHERE year = 2020 AND indicator_id IN ('un.egdi', 'un.epi') "
+                            "AND list_contains((SELECT groups FROM countries c WHERE c.iso3 = observations.iso3), 'focus')")
+    got = {}
+    for iso3, ind, value in rows:
+        got.setdefault(iso3, {})[ind] = value
+    assert got == {k: {"un.egdi": e, "un.epi": p} for k, (e, p) in SEED_2020.items()}
+
+
+@pytest.mark.parametrize("indicator,year,expected", [
+    ("un.egdi", 2020, 0.5988), ("un.epi", 2020, 0.5677), ("un.egdi", 2022, 0.6102),
+    ("un.egdi", 2024, 0.6382), ("un.egdi", 2008, 0.4514), ("un.egdi", 2010, 0.4406)])
+def test_world_averages_reproduce_the_published_figures(warehouse, indicator, year, expected):
+    value, n, method = query(warehouse, "SELECT value, n_countries, method FROM aggregates "
+                                        "WHERE group_id='world' AND indicator_id=? AND year=?", [indicator, year])[0]
+    assert round(value, 4) == expected
+    assert n == (193 if year >= 2012 else {2008: 182, 2010: 183}[year])
+    assert "UN member states" in method
+
+
+def test_group_aggregates_and_no_rank_average(warehouse):
+    rows = dict(((g, n) for g, n in query(warehouse, "SELECT group_id, n_countries FROM aggregates "
+                                                     "WHERE indicator_id='un.egdi' AND year=2020")))
+    assert rows == {"world": 193, "focus": 7, "central_asia": 4, "caucasus": 3}
+    focus = query(warehouse, "SELECT value FROM aggregates WHERE group_id='focus' AND indicator_id='un.egdi' AND year=2020")[0][0]
+    assert round(focus, 6) == round(sum(e for e, _ in SEED_2020.values()) / 7, 6) or abs(focus - 0.6835) < 1e-4
+    assert query(warehouse, "SELECT count(*) FROM aggregates WHERE indicator_id='un.egdi_rank'")[0][0] == 0
+
+
+def test_public_views_sources_and_runs(warehouse):
+    views = {r[0] for r in query(warehouse, "SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal")}
+    assert PUBLIC_VIEWS <= views
+    manifest = json.loads((EMBEDDED_SNAPSHOTS / "un_egov" / "manifest.json").read_text())
+    expected = {f["file"]: f["sha256"] for f in manifest["files"]}
+    got = dict(query(warehouse, "SELECT file, sha256 FROM sources WHERE source_id='un_egov'"))
+    assert got == expected
+    loaded = query(warehouse, "SELECT sum(rows_loaded) FROM sources")[0][0]
+    assert loaded == query(warehouse, "SELECT count(*) FROM observations")[0][0]
+    status, sources = query(warehouse, "SELECT status, sources FROM runs")[0]
+    assert status == "succeeded" and json.loads(sources)["un_egov"]["rows_loaded"] == loaded
+    indicators = {r[0] for r in query(warehouse, "SELECT indicator_id FROM indicators")}
+    assert {"un.egdi", "un.epi", "un.osi", "un.hci", "un.tii", "un.egdi_rank"} <= indicators
+    geo = query(warehouse, "SELECT name, un_subregion, groups FROM countries WHERE iso3='GEO'")[0]
+    assert geo == ("Georgia", "Western Asia", ["caucasus", "focus"])
+
+
+def test_a_new_survey_year_is_picked_up_without_code_change(tmp_path, snapshot_copy, capsys):
+    text = (snapshot_copy / "un_egov" / "EGOV_DATA_2024.csv").read_text(encoding="utf-8")
+    (snapshot_copy / "un_egov" / "EGOV_DATA_2026.csv").write_text(text.replace("\n2024,", "\n2026,"), encoding="utf-8")
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", "--snapshots", str(snapshot_copy), "--warehouse", str(wh)]) == 0
+    assert "EGOV_DATA_2026.csv: not in manifest.json" in capsys.readouterr().err
+    assert query(wh, "SELECT count(DISTINCT iso3) FROM observations WHERE year=2026")[0][0] == 193
+    assert query(wh, "SELECT n_countries FROM aggregates WHERE group_id='world' AND indicator_id='un.egdi' AND year=2026")[0][0] == 193
+    assert query(wh, "SELECT recorded FROM sources WHERE file='EGOV_DATA_2026.csv'")[0][0] is False
+
+
+def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, wh)
+    before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations")
+    # A real `digigov run`, killed with SIGKILL after its new file is fully built, before publishing.
+    script = ("import os, signal, sys; import digigov.warehouse.build as b; "
+              "b.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
+              "from digigov.flows.cli import main; sys.exit(main(['run', '--warehouse', sys.argv[1]]))")
+    from prefect.settings import PREFECT_API_URL
+
+    log = tmp_path / "run.log"
+    with open(log, "w") as out:  # a file, not a pipe: nothing can hold the test up
+        proc = subprocess.run([sys.executable, "-c", script, str(wh)], stdout=out, stderr=subprocess.STDOUT,
+                              env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, log.read_text()
+    assert list(tmp_path.glob(".w.duckdb.*.building"))  # the unpublished build is left aside ...
+    assert query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations") == before
+    # ... and the next run takes the (released) lock, publishes, and clears the stray file
+    assert main(["run", "--warehouse", str(wh)]) == 0
+    assert not list(tmp_path.glob(".w.duckdb.*.building"))
+    statuses = [r[0] for r in query(wh, "SELECT status FROM runs ORDER BY started_at")]
+    assert statuses == ["succeeded", "interrupted", "succeeded"]
+
+
+def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, wh)
+    held = __import__("duckdb").connect(str(wh), read_only=True)  # a reader open across the publish
+    old_runs = held.execute("SELECT count(*) FROM runs").fetchone()[0]
+    done, results, errors = threading.Event(), [], []
+
+    def reader():
+        while not done.is_set():
+            try:
+                results.append(len(wh_query(wh, "SELECT * FROM observations WHERE year=2020")))
+            except Exception as exc:  # noqa: BLE001 - any failure is what the test looks for
+                errors.append(repr(exc))
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        refresh(warehouse=str(wh))
+    finally:
+        done.set()
+        t.join()
+    assert errors == [] and len(results) >= 3 and set(results) == {results[0]}
+    assert held.execute("SELECT count(*) FROM runs").fetchone()[0] == old_runs
+    held.close()
+    assert query(wh, "SELECT count(*) FROM runs")[0][0] == old_runs + 1
+
+
+def test_a_second_writer_is_refused_with_the_running_run_named(tmp_path, capsys):
+    wh = tmp_path / "w.duckdb"
+    with writer_lock(wh, "RUN-A"):
+        assert main(["run", "--warehouse", str(wh)]) == 1
+    err = capsys.readouterr().err
+    assert "being built by digigov run RUN-A" in err and not wh.exists()
+    with pytest.raises(WarehouseError):
+        with writer_lock(wh, "RUN-B"):
+            with writer_lock(wh, "RUN-C"):
+                pass
