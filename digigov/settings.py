@@ -42,3 +42,16 @@ def load_config(name: str) -> dict:
     path = CONFIG_DIR / f"{name}.yaml"
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}
+
+
+@functools.cache
+def load_source_configs() -> dict[str, dict]:
+    """config/sources/<source_id>.yaml, one file per source: {source_id: {"source": …, "indicators": …}}.
+
+    One file per source keeps a new source to one new module plus one new config file."""
+    out = {}
+    for path in sorted((CONFIG_DIR / "sources").glob("*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or {}
+        out[path.stem] = {"source": doc.get("source") or {}, "indicators": doc.get("indicators") or {}}
+    return out

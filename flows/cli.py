@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="use the stored snapshots only (default)")
     mode.add_argument("--online", dest="online", action="store_true",
                       help="fetch new snapshots first; a failed fetch falls back to the last good one")
-    run.add_argument("--only", help="comma-separated source ids (default: all in config/sources.yaml)")
+    run.add_argument("--only", help="comma-separated source ids (default: every config/sources/*.yaml)")
     run.add_argument("--snapshots", metavar="DIR", help="folder holding <source_id>/ snapshot folders")
     run.add_argument("--warehouse", metavar="PATH", help="warehouse file (default $DIGIGOV_WAREHOUSE or data/digigov.duckdb)")
     run.add_argument("--strict", action="store_true", help="a failed fetch fails the run instead of a warning")
@@ -45,11 +45,14 @@ def _setup_logging() -> None:
 
 
 def cmd_run(args) -> int:
-    from digigov.sources import source_config
+    from digigov.sources import source_ids
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    for sid in only or []:
-        source_config(sid)  # unknown ids are a usage error before Prefect starts
+    unknown = sorted(set(only or []) - set(source_ids()))
+    if unknown:
+        return usage_error(f"unknown source {', '.join(map(repr, unknown))}; known sources: {', '.join(source_ids())}")
+    if args.snapshots and not os.path.isdir(args.snapshots):
+        return usage_error(f"--snapshots {args.snapshots}: no such folder")
     # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
     # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -66,6 +69,8 @@ def cmd_run(args) -> int:
         stale = "  STALE: " + result["stale"][s["source_id"]] if s["source_id"] in result["stale"] else ""
         print(f"{s['source_id']:<12} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
               f"{s['origin']} ({s['folder']}){stale}")
+    for sid, error in result["failed"].items():
+        print(f"{sid:<12} FAILED, kept its last published data (stale): {error}")
     c = result["counts"]
     print(f"warehouse: {c['observations']} observations, {c['aggregates']} aggregates, "
           f"{c['countries']} countries, {c['rejects']} rejects (see the `rejects` view)")
@@ -79,6 +84,11 @@ def cmd_sql(args) -> int:
 
     sys.stdout.write(render(query(warehouse_path(args.warehouse), args.statement), args.format))
     return 0
+
+
+def usage_error(message: str) -> int:
+    print(f"digigov: usage error: {message}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:

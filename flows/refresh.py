@@ -34,12 +34,17 @@ def fetch_task(source_id: str) -> str:
 
 @task(name="stage", **NO_CACHE)
 def stage_task(source_id: str, snapshots: str | None, work_dir: str) -> dict:
-    return stage_source(source_id, snapshots, work_dir)
+    """Stage a source; a fault in its input comes back as {"error": …} for the flow to decide on."""
+    try:
+        return stage_source(source_id, snapshots, work_dir)
+    except DigigovError as exc:
+        return {"source_id": source_id, "error": str(exc)}
 
 
 @task(name="build", **NO_CACHE)
-def build_task(target: str, staged: list[dict], run: dict, history: list[dict]) -> dict:
-    return build(Path(target), staged, run, history)
+def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
+               failed: dict[str, str], previous: str) -> dict:
+    return build(Path(target), staged, run, history, failed, Path(previous))
 
 
 @task(name="publish", **NO_CACHE)
@@ -54,7 +59,11 @@ def new_run_id() -> str:
 @flow(name="digigov-refresh", log_prints=False)
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
             warehouse: str | None = None, strict: bool = False) -> dict:
-    """Fetch (online), stage every source, build a new warehouse file and publish it atomically."""
+    """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
+
+    A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
+    its last published rows. Both are marked stale with the error, and the run goes on with a
+    warning, unless `strict`, when the run fails and nothing is published."""
     started = time.perf_counter()
     run_id = new_run_id()
     target = warehouse_path(warehouse)
@@ -68,40 +77,30 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
             log.info("removed %s, left by an interrupted run", path.name)
         runlog.append(target, run)
         try:
-            stale = {}
-            if online:
-                for sid in selected:
-                    try:
-                        fetch_task(sid)
-                        log.info("%s: fetched a new snapshot", sid)
-                    except FetchError as exc:
-                        if strict:
-                            raise DigigovError(f"{sid}: fetch failed and --strict is set: {exc}") from exc
-                        stale[sid] = str(exc)
-                        log.warning("%s: fetch failed, using the last good snapshot: %s", sid, exc)
-            staged = []
+            stale = _fetch_all(selected, strict) if online else {}
+            staged, failed = [], {}
             for sid in selected:
                 summary = stage_task(sid, snapshots, str(work))
+                if "error" in summary:
+                    if strict:
+                        raise DigigovError(f"{sid} failed and --strict is set: {summary['error']}")
+                    failed[sid] = summary["error"]
+                    log.warning("%s: FAILED, keeping its last published data (marked stale): %s",
+                                sid, summary["error"])
+                    continue
+                _report(summary)
                 for f in summary["files"]:
                     f["stale"], f["error"] = sid in stale, stale.get(sid)
-                for w in summary["warnings"]:
-                    log.warning(w)
-                for line in summary["reject_samples"]:
-                    log.warning("%s: rejected %s", sid, line)
-                if summary["rows_invalid"] > len(summary["reject_samples"]):
-                    log.warning("%s: %d more rejected rows: SELECT * FROM rejects", sid,
-                                summary["rows_invalid"] - len(summary["reject_samples"]))
-                log.info("%s: %d observations loaded, %d rows rejected (%s snapshot, %d files)",
-                         sid, summary["rows_loaded"], summary["rows_rejected"], summary["origin"],
-                         len(summary["files"]))
                 staged.append(summary)
-            run.update(status="succeeded", finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+            run.update(status="succeeded" if not failed else "succeeded with failed sources",
+                       finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
                        seconds=round(time.perf_counter() - started, 3),
-                       sources={s["source_id"]: {
+                       sources={**{s["source_id"]: {
                            "rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
                            "stale": s["source_id"] in stale, "origin": s["origin"],
-                           "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged})
-            counts = build_task(str(built), staged, run, runlog.history(target, run_id))
+                           "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged},
+                           **{sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()}})
+            counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target))
             publish_task(str(built), str(target))
         except BaseException as exc:
             built.unlink(missing_ok=True)
@@ -114,4 +113,32 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     run["seconds"] = round(time.perf_counter() - started, 3)
     runlog.append(target, run)
     return {"run_id": run_id, "warehouse": str(target), "seconds": run["seconds"],
-            "sources": staged, "counts": counts, "stale": stale}
+            "sources": staged, "failed": failed, "counts": counts, "stale": stale}
+
+
+def _fetch_all(selected: list[str], strict: bool) -> dict[str, str]:
+    """Fetch every source; return {source_id: error} for those that keep their last snapshot."""
+    stale = {}
+    for sid in selected:
+        try:
+            fetch_task(sid)
+            log.info("%s: fetched a new snapshot", sid)
+        except FetchError as exc:
+            if strict:
+                raise DigigovError(f"{sid}: fetch failed and --strict is set: {exc}") from exc
+            stale[sid] = str(exc)
+            log.warning("%s: fetch failed, using the last good snapshot: %s", sid, exc)
+    return stale
+
+
+def _report(summary: dict) -> None:
+    sid = summary["source_id"]
+    for w in summary["warnings"]:
+        log.warning(w)
+    for line in summary["reject_samples"]:
+        log.warning("%s: rejected %s", sid, line)
+    if summary["rows_invalid"] > len(summary["reject_samples"]):
+        log.warning("%s: %d more rejected rows: SELECT * FROM rejects", sid,
+                    summary["rows_invalid"] - len(summary["reject_samples"]))
+    log.info("%s: %d observations loaded, %d rows rejected (%s snapshot, %d files)",
+             sid, summary["rows_loaded"], summary["rows_rejected"], summary["origin"], len(summary["files"]))

@@ -14,18 +14,19 @@ import os
 from pathlib import Path
 
 from digigov.errors import DigigovError
-from digigov.settings import load_config
+from digigov.settings import load_source_configs
 
 
 def source_ids() -> list[str]:
-    return list(load_config("sources"))
+    return list(load_source_configs())
 
 
 def source_config(source_id: str) -> dict:
-    cfg = load_config("sources")
+    """The `source` part of config/sources/<source_id>.yaml."""
+    cfg = load_source_configs()
     if source_id not in cfg:
         raise DigigovError(f"unknown source '{source_id}'; known sources: {', '.join(cfg)}")
-    return cfg[source_id]
+    return cfg[source_id]["source"]
 
 
 def module_for(source_id: str) -> ModuleType:
@@ -36,7 +37,7 @@ def fetch_snapshot(source_id: str, root: Path | None = None) -> Path:
     """Download a source and store it as its newest snapshot (all files or none).
 
     The base URL comes from the environment variable named by `base_url_env` in
-    config/sources.yaml, else from `base_url`. Raises FetchError when the download fails."""
+    config/sources/<source_id>.yaml, else from `base_url`. Raises FetchError when the download fails."""
     from digigov.sources.snapshots import store
 
     cfg = source_config(source_id)

@@ -1,8 +1,7 @@
 """UN E-Government Survey: the egovkb Data Center's `EGOV_DATA_<year>.csv`, one file per survey year.
 
-Shape shared by every source module: fetch() -> snapshot bytes, read() -> raw frame as published,
-FILE_SCHEMA / ROW_SCHEMA (pandera) for the raw layout, to_observations() -> common long format.
-Every quirk below is listed in snapshots/un_egov/PROVENANCE.md.
+The shape shared by every source module is described in sources/base.py.
+Every quirk handled below is listed in snapshots/un_egov/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
+from digigov.sources.base import Mapped
 from digigov.sources.http import get_bytes
 
 SOURCE_ID = "un_egov"
@@ -121,6 +121,11 @@ def _rank_when_scored(df: pd.DataFrame) -> pd.Series:
     return df[RANK].notna() | df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
 
 
+def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """Row-level rules: the same for every survey year."""
+    return ROW_SCHEMA
+
+
 _INDEX = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1))
 ROW_SCHEMA = pa.DataFrameSchema(
     {
@@ -138,7 +143,7 @@ ROW_SCHEMA = pa.DataFrameSchema(
 
 # ---- to observations ------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, catalogue: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
     """Map validated rows to long observations (country_name, indicator_id, year, value).
 
     Missing-value markers (PROVENANCE item 5): this vintage writes 0.00000 where a value was not
@@ -151,7 +156,8 @@ def to_observations(clean: pd.DataFrame, catalogue: dict) -> tuple[pd.DataFrame,
     """
     df = clean.copy()
     non_member = df[RANK].isna() & df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
-    excluded = clean[non_member]
+    excluded = clean[non_member].assign(
+        reason="not a UN member state in this survey year (blank rank, no values)")
     df = df[~non_member]
     absent = {col: df[col].isna() | (df[col] == 0) for col in (HCI, TII)}
     uncomputable = (df[EGDI] == 0) & (absent[HCI] | absent[TII])
@@ -171,4 +177,4 @@ def to_observations(clean: pd.DataFrame, catalogue: dict) -> tuple[pd.DataFrame,
         "_file": long["_file"],
         "_row": long["_row"],
     }).reset_index(drop=True)
-    return obs, excluded
+    return Mapped(obs, excluded)

@@ -34,7 +34,7 @@ def published(tmp_path, first_build):
 
 
 def fingerprint(wh):
-    return query(wh, "SELECT count(*), sum(value), max(r.run_id) FROM observations, "
+    return query(wh, "SELECT count(*), round(sum(value), 6), max(r.run_id) FROM observations, "
                      "(SELECT max(run_id) run_id FROM runs) r")
 
 
@@ -51,12 +51,16 @@ def good_bytes():
     return (EMBEDDED_SNAPSHOTS / "un_egov" / GOOD).read_bytes()
 
 
-def run_bad(tmp_path, published, capsys, content, name=GOOD):
+def run_bad(tmp_path, published, capsys, content, name=GOOD, *extra):
     before = fingerprint(published)
     folder = one_file_folder(tmp_path, content, name)
-    code = main(["run", "--snapshots", str(folder), "--warehouse", str(published)])
+    code = main(["run", "--snapshots", str(folder), "--warehouse", str(published), *extra])
     err = capsys.readouterr().err
     return code, err, before
+
+
+def observations_fingerprint(wh):
+    return query(wh, "SELECT count(*), round(sum(value), 6) FROM observations WHERE source_id='un_egov'")
 
 
 FILE_LEVEL = {
@@ -69,9 +73,23 @@ FILE_LEVEL = {
 
 
 @pytest.mark.parametrize("case", FILE_LEVEL)
-def test_file_level_faults_fail_the_run_and_keep_the_warehouse(tmp_path, published, capsys, case):
+def test_file_level_faults_fail_the_source_and_keep_its_published_data(tmp_path, published, capsys, case):
     mutate, message = FILE_LEVEL[case]
-    code, err, before = run_bad(tmp_path, published, capsys, mutate(good_bytes()))
+    before = observations_fingerprint(published)
+    code, err, _ = run_bad(tmp_path, published, capsys, mutate(good_bytes()))
+    assert code == 0
+    assert "un_egov: FAILED" in err and GOOD in err and message in err, err
+    assert observations_fingerprint(published) == before
+    stale = query(published, "SELECT DISTINCT stale, error FROM sources WHERE source_id='un_egov'")
+    assert len(stale) == 1 and stale[0][0] is True and GOOD in stale[0][1] and message in stale[0][1]
+    assert query(published, "SELECT status FROM runs ORDER BY started_at DESC LIMIT 1")[0][0] == \
+        "succeeded with failed sources"
+
+
+@pytest.mark.parametrize("case", FILE_LEVEL)
+def test_file_level_faults_with_strict_fail_the_run_and_publish_nothing(tmp_path, published, capsys, case):
+    mutate, message = FILE_LEVEL[case]
+    code, err, before = run_bad(tmp_path, published, capsys, mutate(good_bytes()), GOOD, "--strict")
     assert code == 1
     assert GOOD in err and message in err, err
     assert fingerprint(published) == before
@@ -116,16 +134,26 @@ def test_row_level_faults_are_quarantined_and_the_rest_loads(tmp_path, published
 def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy):
     path = snapshot_copy / "un_egov" / GOOD
     path.write_bytes(path.read_bytes().replace(b"0.83750", b"0.93750"))
-    before = fingerprint(published)
+    before = observations_fingerprint(published)
     code = main(["run", "--snapshots", str(snapshot_copy), "--warehouse", str(published)])
     err = capsys.readouterr().err
-    assert code == 1 and "bytes do not match the manifest" in err and GOOD in err
-    assert fingerprint(published) == before
+    assert code == 0 and "bytes do not match the manifest" in err and GOOD in err
+    assert observations_fingerprint(published) == before
+    assert query(published, "SELECT bool_and(stale) FROM sources WHERE source_id='un_egov'")[0][0] is True
 
 
-def test_unknown_source_and_missing_folder_are_clear_errors(tmp_path, capsys):
-    assert main(["run", "--only", "nope", "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+def test_a_failed_source_with_nothing_published_before_is_listed_as_failed(tmp_path, capsys):
+    folder = one_file_folder(tmp_path, b"")
+    wh = tmp_path / "fresh.duckdb"
+    assert main(["run", "--snapshots", str(folder), "--warehouse", str(wh)]) == 0
+    assert "FAILED" in capsys.readouterr().out
+    assert query(wh, "SELECT source_id, stale, error LIKE '%file is empty%' FROM sources") == [("un_egov", True, True)]
+    assert query(wh, "SELECT count(*) FROM observations")[0][0] == 0
+
+
+def test_unknown_source_and_missing_folder_are_usage_errors(tmp_path, capsys):
+    assert main(["run", "--only", "nope", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "unknown source 'nope'" in capsys.readouterr().err
-    assert main(["run", "--snapshots", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+    assert main(["run", "--snapshots", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists()

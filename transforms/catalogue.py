@@ -1,17 +1,25 @@
-"""The indicator catalogue (config/indicators.yaml) as a table and as lookups."""
+"""The indicator catalogue: the `indicators` parts of config/sources/*.yaml, as a table and a lookup."""
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
-from digigov.settings import load_config
+from digigov.settings import load_source_configs
 
 COLUMNS = ["indicator_id", "name", "unit", "source_id", "dimension_id", "higher_is_better",
            "scale_min", "scale_max", "aggregate", "definition"]
 
 
+@functools.cache
 def catalogue() -> dict[str, dict]:
-    return load_config("indicators")
+    """{indicator_id: spec}, each spec carrying the source_id of the file it is declared in."""
+    out = {}
+    for source_id, cfg in load_source_configs().items():
+        for ind, spec in cfg["indicators"].items():
+            out[ind] = {**spec, "source_id": source_id}
+    return out
 
 
 def indicators_table() -> pd.DataFrame:

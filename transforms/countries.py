@@ -29,21 +29,57 @@ def resolve_name(name: str, source_id: str) -> str | None:
     return _library_iso3(name)
 
 
-def harmonise(obs: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add iso3 from country_name; return (mapped rows, unmapped rows with a reason)."""
-    names = obs["country_name"].drop_duplicates()
-    mapping = {n: resolve_name(n, source_id) for n in names}
-    iso3 = obs["country_name"].map(mapping)
-    unmapped = obs[iso3.isna()].copy()
-    unmapped["reason"] = unmapped["country_name"].map(
-        lambda n: f"unknown country name {n!r}: add it to config/countries.yaml "
-                  f"name_overrides.{source_id} with its ISO3 code")
-    return obs[iso3.notna()].assign(iso3=iso3[iso3.notna()]), unmapped
+def resolve_code(code: str) -> tuple[str | None, str | None]:
+    """(ISO3, None) for a country code, (None, 'aggregate') for a World Bank group code,
+    (None, None) for a code nobody knows. Legacy World Bank codes map through the crosswalk."""
+    cfg = load_config("countries")
+    code = (cfg.get("legacy_codes") or {}).get(code, code)
+    if code in set(cfg.get("wb_aggregates") or []):
+        return None, "aggregate"
+    if code in (cfg.get("extra_economies") or {}) or _known_iso3(code):
+        return code, None
+    return None, None
+
+
+@functools.cache
+def _known_iso3(code: str) -> bool:
+    return bool(Country.get_country_info_from_iso3(code, use_live=False))
+
+
+def harmonise(obs: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Give every row an ISO3 code, from `country_name` or from publisher codes in `iso3`.
+
+    Returns (mapped rows, excluded rows, unmapped rows); the last two carry a `reason`.
+    Aggregates (World Bank region and income groups) are excluded, not errors; an unknown
+    name or code is an error that names it."""
+    if obs.empty:
+        empty = obs.assign(reason=pd.Series(dtype=str))
+        return obs.assign(iso3=pd.Series(dtype=str)), empty, empty
+    if "iso3" in obs.columns:
+        codes = obs["iso3"].astype(str).str.strip().str.upper()
+        resolved = {c: resolve_code(c) for c in codes.drop_duplicates()}
+        iso3 = codes.map(lambda c: resolved[c][0])
+        aggregate = codes.map(lambda c: resolved[c][1] == "aggregate")
+        reason = codes.map(lambda c: f"unknown country code {c!r}: add it to config/countries.yaml "
+                                     "(legacy_codes, extra_economies or wb_aggregates)")
+    else:
+        names = obs["country_name"].drop_duplicates()
+        mapping = {n: resolve_name(n, source_id) for n in names}
+        iso3 = obs["country_name"].map(mapping)
+        aggregate = pd.Series(False, index=obs.index)
+        reason = obs["country_name"].map(
+            lambda n: f"unknown country name {n!r}: add it to config/countries.yaml "
+                      f"name_overrides.{source_id} with its ISO3 code")
+    ok = iso3.notna()
+    excluded = obs[aggregate].assign(reason="World Bank aggregate (region or income group), not a country")
+    unmapped = obs[~ok & ~aggregate].assign(reason=reason[~ok & ~aggregate])
+    return obs[ok].assign(iso3=iso3[ok]), excluded, unmapped
 
 
 def country_info(iso3: str) -> dict:
     info = Country.get_country_info_from_iso3(iso3, use_live=False) or {}
-    return {"name": info.get("Preferred Term") or iso3,
+    extra = (load_config("countries").get("extra_economies") or {}).get(iso3)
+    return {"name": info.get("Preferred Term") or extra or iso3,
             "un_region": info.get("Region Name"),
             "un_subregion": info.get("Sub-region Name"),
             "un_intermediate_region": info.get("Intermediate Region Name")}

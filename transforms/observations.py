@@ -28,7 +28,7 @@ def observation_schema(catalogue: dict) -> pa.DataFrameSchema:
             "release": pa.Column(str, coerce=True),
             "is_sample": pa.Column(bool),
         },
-        checks=[pa.Check(within_scale, error="value outside the indicator's scale (config/indicators.yaml)")],
+        checks=[pa.Check(within_scale, error="value outside the indicator's scale (config/sources/<source>.yaml)")],
         unique=["iso3", "indicator_id", "year", "source_id", "release"],
         report_duplicates="all",
     )

@@ -17,9 +17,10 @@ from digigov.sources.snapshots import SnapshotFile, locate, verify
 from digigov.transforms.catalogue import catalogue
 from digigov.transforms.countries import harmonise
 from digigov.transforms.observations import COLUMNS as OBS_COLUMNS, observation_schema
-from digigov.transforms.validate import REJECT_COLUMNS, check_file, record_json, rejects_frame, split_valid
+from digigov.transforms.validate import REJECT_COLUMNS, check_file, rejects_frame, split_valid
 
 PROVENANCE_FIELDS = ["publisher", "title", "url", "licence"]
+CLASSIFICATION_COLUMNS = ["iso3", "scheme", "year", "category", "source_id", "release"]
 EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
 MAX_SAMPLES = 5         # rejects quoted in the run log; the `rejects` view holds them all
 
@@ -31,29 +32,45 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     con.close()
 
 
-def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Observations and rejects of one snapshot file; SourceFileError if the file is unusable."""
+def _rows_for(clean: pd.DataFrame, flagged: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Reject records for the raw rows behind `flagged` (which carries _row and reason)."""
+    if flagged.empty:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    first = flagged.drop_duplicates("_row").set_index("_row")["reason"]
+    rows = clean[clean["_row"].isin(first.index)]
+    return rejects_frame(rows, prefix + rows["_row"].map(first))
+
+
+def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(observations, rejects, classifications) of one snapshot file.
+
+    Raises SourceFileError when the file as a whole is unusable."""
     mod = module_for(source_id)
     raw = mod.read(f.path)
     check_file(raw, mod.file_schema(f.path, cfg), f.path)
-    clean, rejects = split_valid(raw, mod.ROW_SCHEMA, f.path)
-    obs, excluded = mod.to_observations(clean, catalogue())
-    parts = [rejects, rejects_frame(excluded, f"{EXCLUDED} not a UN member state in this survey year "
-                                              "(blank rank, no values)")]
-    obs, unmapped = harmonise(obs, source_id)
-    if not unmapped.empty:
-        first = unmapped.drop_duplicates("_row").set_index("_row")["reason"]
-        rows = clean[clean["_row"].isin(first.index)]
-        parts.append(rejects_frame(rows, rows["_row"].map(first)))
-    obs = obs.assign(source_id=source_id, release=mod.release_of(f.path), is_sample=False,
-                     file=f.name, row=obs["_row"])
+    clean, rejects = split_valid(raw, mod.row_schema(f.path, cfg), f.path)
+    mapped = mod.to_observations(clean, cfg, catalogue())
+    release = mod.release_of(f.path)
+    parts = [rejects]
+    if not mapped.excluded.empty:
+        parts.append(rejects_frame(mapped.excluded, EXCLUDED + " " + mapped.excluded["reason"]))
+
+    obs, excluded, unmapped = harmonise(mapped.observations, source_id)
+    parts += [_rows_for(clean, excluded, EXCLUDED + " "), _rows_for(clean, unmapped)]
+    obs = obs.assign(source_id=source_id, release=release, is_sample=False, file=f.name, row=obs["_row"])
     obs, obs_rejects = split_valid(obs[OBS_COLUMNS + ["_file", "_row"]], observation_schema(catalogue()), f.path)
-    if not obs_rejects.empty:
-        parts.append(obs_rejects)
-    all_rejects = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else pd.DataFrame(columns=REJECT_COLUMNS)
-    all_rejects["file"] = f.name
-    return obs[OBS_COLUMNS], all_rejects
+    parts.append(obs_rejects)
+
+    classes = pd.DataFrame(columns=CLASSIFICATION_COLUMNS)
+    if not mapped.classifications.empty:
+        cls, _, cls_unmapped = harmonise(mapped.classifications, source_id)
+        parts.append(_rows_for(clean, cls_unmapped))
+        classes = cls.assign(source_id=source_id, release=release)[CLASSIFICATION_COLUMNS]
+
+    parts = [p for p in parts if not p.empty]
+    all_rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    all_rejects = all_rejects.drop_duplicates(["row", "reason"]).assign(file=f.name)
+    return obs[OBS_COLUMNS], all_rejects, classes
 
 
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path) -> dict:
@@ -65,18 +82,22 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     files, warnings = verify(folder, mod.FILE_GLOB, defaults)
     out = Path(work_dir) / source_id
     out.mkdir(parents=True, exist_ok=True)
-    observations, rejects, file_records = [], [], []
+    observations, rejects, classes, file_records = [], [], [], []
     for f in files:
-        obs, rej = stage_file(source_id, f, cfg)
+        obs, rej, cls = stage_file(source_id, f, cfg)
         observations.append(obs)
         rejects.append(rej)
+        classes.append(cls)
         file_records.append({**defaults, **f.meta, "source_id": source_id, "file": f.name,
                              "release": mod.release_of(f.path), "sha256": f.sha256, "size": f.size,
+                             "last_updated": f.meta.get("last_updated") or f.meta.get("retrieved_at"),
                              "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej)})
     obs_all = pd.concat(observations, ignore_index=True)
     rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)
+    cls_all = pd.concat(classes, ignore_index=True)
     write_parquet(obs_all, out / "observations.parquet")
     write_parquet(rej_all.astype({"row": "Int64"}), out / "rejects.parquet")
+    write_parquet(cls_all.astype({"year": "Int64"}), out / "classifications.parquet")
     invalid = rej_all[~rej_all["reason"].str.startswith(EXCLUDED)]
     samples = [f"{r.file} row {r.row}: {r.reason}" for r in invalid.head(MAX_SAMPLES).itertuples()]
     summary = {"source_id": source_id, "origin": origin, "folder": str(folder),

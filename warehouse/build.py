@@ -75,8 +75,13 @@ def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0):
         fh.close()
 
 
-def build(target: Path, staged: list[dict], run: dict, history: list[dict]) -> dict:
-    """Create the warehouse file `target` from staged sources; return counts for the summary."""
+def build(target: Path, staged: list[dict], run: dict, history: list[dict],
+          failed: dict[str, str] | None = None, previous: Path | None = None) -> dict:
+    """Create the warehouse file `target` from staged sources; return counts for the summary.
+
+    `failed` maps the sources that could not be staged to their error: their rows are carried
+    over from the `previous` warehouse and marked stale, so one broken source never empties or
+    half-updates the others."""
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     try:
@@ -87,11 +92,15 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict]) -> d
                         [str(d / "observations.parquet")])
             con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
                         [run["run_id"], str(d / "rejects.parquet")])
+            con.execute("INSERT INTO core.classification BY NAME SELECT * FROM read_parquet(?)",
+                        [str(d / "classifications.parquet")])
             files = pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"])
             con.register("files", files)
             cols = [c for c in files.columns if c in _columns(con, "core.source_file")]
             con.execute(f"INSERT INTO core.source_file BY NAME SELECT {', '.join(cols)} FROM files")
             con.unregister("files")
+        for source_id, error in (failed or {}).items():
+            carry_over(con, source_id, error, previous)
         observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
@@ -113,11 +122,39 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict]) -> d
     return counts
 
 
-def _columns(con, table: str) -> set[str]:
+CARRIED_TABLES = ["observation", "classification"]
+
+
+def carry_over(con, source_id: str, error: str, previous: Path | None) -> None:
+    """Copy a failed source's rows from the previous warehouse, marked stale with the error."""
+    carried = False
+    if previous and previous.exists():
+        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
+        try:
+            for table in CARRIED_TABLES:
+                cols = ", ".join(sorted(_columns(con, f"core.{table}") & _columns(con, f"core.{table}", "prev")))
+                con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{table} "
+                            "WHERE source_id = ?", [source_id])
+            cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
+                          - {"stale", "error"})
+            con.execute(f"INSERT INTO core.source_file ({', '.join(cols)}, stale, error) "
+                        f"SELECT {', '.join(cols)}, true, ? FROM prev.core.source_file WHERE source_id = ?",
+                        [error, source_id])
+            carried = con.execute("SELECT count(*) FROM core.source_file WHERE source_id = ?",
+                                  [source_id]).fetchone()[0] > 0
+        finally:
+            con.execute("DETACH prev")
+    if not carried:
+        con.execute("INSERT INTO core.source_file (source_id, file, sha256, rows_loaded, rows_rejected, stale, error) "
+                    "VALUES (?, '', '', 0, 0, true, ?)", [source_id, error])
+
+
+def _columns(con, table: str, catalog: str | None = None) -> set[str]:
     schema, name = table.split(".")
+    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
     return {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema=? AND table_name=?",
-        [schema, name]).fetchall()}
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_catalog=? AND table_schema=? AND table_name=?", [catalog, schema, name]).fetchall()}
 
 
 def _insert(con, table: str, df: pd.DataFrame) -> None:

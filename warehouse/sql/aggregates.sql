@@ -16,7 +16,7 @@ SELECT m.group_id, o.indicator_id, o.year,
          || CASE WHEN m.group_id = 'world' THEN ''
                  ELSE ': ' || string_agg(o.iso3, ', ' ORDER BY o.iso3) END
          || ')' AS method
-FROM core.observation o
+FROM core.current_observation o
 JOIN members m USING (iso3)
 JOIN core.indicator i USING (indicator_id)
 WHERE i.aggregate

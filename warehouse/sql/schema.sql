@@ -41,6 +41,7 @@ CREATE TABLE core.source_file (
     licence         VARCHAR,
     release         VARCHAR,
     retrieved_at    VARCHAR,
+    last_updated    VARCHAR,     -- publisher's last-updated date when known, else retrieved_at
     sha256          VARCHAR NOT NULL,
     size            BIGINT,
     origin          VARCHAR,
@@ -65,6 +66,25 @@ CREATE TABLE core.observation (
     row          BIGINT,
     PRIMARY KEY (iso3, indicator_id, year, source_id, release)
 );
+
+CREATE TABLE core.classification (
+    iso3      VARCHAR NOT NULL,
+    scheme    VARCHAR NOT NULL,   -- e.g. gtmi_group
+    year      INTEGER,
+    category  VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    release   VARCHAR
+);
+
+-- The value in force for each country × indicator × year: when several releases or sources
+-- carry one, the most recently updated file wins (ties: source id), as the run records.
+CREATE VIEW core.current_observation AS
+SELECT o.*
+FROM core.observation o
+JOIN core.source_file f ON f.source_id = o.source_id AND f.file = o.file
+QUALIFY row_number() OVER (PARTITION BY o.iso3, o.indicator_id, o.year
+                           ORDER BY coalesce(f.last_updated, f.retrieved_at) DESC NULLS LAST,
+                                    o.source_id, o.release DESC) = 1;
 
 CREATE TABLE core.aggregate (
     group_id     VARCHAR NOT NULL,

@@ -12,16 +12,35 @@ SELECT indicator_id, name, unit, source_id, dimension_id, higher_is_better,
 FROM core.indicator;
 
 CREATE VIEW sources AS
-SELECT source_id, file, publisher, title, url, licence, release, retrieved_at, sha256, size,
-       snapshot_origin, recorded, rows_loaded, rows_rejected, stale, error, false AS is_sample
-FROM core.source_file;
+SELECT f.source_id, f.file, f.publisher, f.title, f.url, f.licence, f.release, f.retrieved_at,
+       f.last_updated, f.sha256, f.size, f.snapshot_origin, f.recorded, f.rows_loaded,
+       f.rows_rejected,
+       f.rows_loaded - coalesce((SELECT count(*) FROM core.current_observation c
+                                 WHERE c.source_id = f.source_id AND c.file = f.file), 0) AS rows_superseded,
+       f.stale, f.error, false AS is_sample
+FROM core.source_file f;
 
+-- One value per country × indicator × year: the one in force (see core.current_observation).
 CREATE VIEW observations AS
 SELECT o.iso3, c.name AS country, o.indicator_id, i.name AS indicator, o.year, o.value, i.unit,
        o.source_id, o.release, o.is_sample
+FROM core.current_observation o
+JOIN core.country c USING (iso3)
+JOIN core.indicator i USING (indicator_id);
+
+-- Every value of every release, including those superseded by a newer one.
+CREATE VIEW observations_all AS
+SELECT o.iso3, c.name AS country, o.indicator_id, o.year, o.value, i.unit, o.source_id, o.release,
+       o.file, o.is_sample,
+       EXISTS (SELECT 1 FROM core.current_observation k
+               WHERE k.iso3 = o.iso3 AND k.indicator_id = o.indicator_id AND k.year = o.year
+                 AND k.source_id = o.source_id AND k.release = o.release) AS is_current
 FROM core.observation o
 JOIN core.country c USING (iso3)
 JOIN core.indicator i USING (indicator_id);
+
+CREATE VIEW classifications AS
+SELECT iso3, scheme, year, category, source_id, release FROM core.classification;
 
 CREATE VIEW aggregates AS
 SELECT group_id, indicator_id, year, value, n_countries, method FROM core.aggregate;

@@ -1,0 +1,39 @@
+"""The contract every source module meets, and the result its mapping step returns.
+
+A source module (sources/<name>.py) defines:
+
+    SOURCE_ID            the id used in config/sources/<SOURCE_ID>.yaml and in `sources`
+    FILE_GLOB            the snapshot files it reads, e.g. "EGOV_DATA_*.csv"
+    fetch(cfg, base_url) -> {file name: bytes}       download; raise FetchError, never return an error body
+    read(path) -> DataFrame                          the file as published: strings, plus _file and _row
+    file_schema(path, cfg) -> pandera schema         file-level rules: a failure fails the file
+    row_schema(path, cfg) -> pandera schema          row-level rules: a failure quarantines the row
+    release_of(path) -> str                          the release (survey year, vintage) a file holds
+    to_observations(clean, cfg, catalogue) -> Mapped the common long format
+
+Everything after that (country harmonisation, the observation schema, staging) is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame()
+
+
+@dataclass
+class Mapped:
+    """What to_observations() returns.
+
+    observations: country_name or iso3, indicator_id, year, value, _file, _row
+    excluded: raw rows left out on purpose, with a `reason` column (non-members, aggregates …)
+    classifications: country_name or iso3, scheme, year, category, _file, _row (e.g. GTMI group)
+    """
+
+    observations: pd.DataFrame
+    excluded: pd.DataFrame = field(default_factory=_empty)
+    classifications: pd.DataFrame = field(default_factory=_empty)
