@@ -12,7 +12,7 @@ import functools
 import pandas as pd
 from hdx.location.country import Country
 
-from digigov.settings import load_config
+from digigov.settings import load_config, load_source_configs
 
 
 @functools.cache
@@ -22,8 +22,12 @@ def _library_iso3(name: str) -> str | None:
 
 
 def resolve_name(name: str, source_id: str) -> str | None:
-    """ISO3 for a publisher's country name, or None when it cannot be resolved without guessing."""
-    overrides = (load_config("countries").get("name_overrides") or {}).get(source_id) or {}
+    """ISO3 for a publisher's country name, or None when it cannot be resolved without guessing.
+
+    Overrides come from config/countries.yaml name_overrides.<source_id> and from the
+    `name_overrides` of config/sources/<source_id>.yaml."""
+    overrides = {**((load_config("countries").get("name_overrides") or {}).get(source_id) or {}),
+                 **(load_source_configs().get(source_id, {}).get("source", {}).get("name_overrides") or {})}
     if name in overrides:
         return overrides[name]
     return _library_iso3(name)
