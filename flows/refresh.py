@@ -101,6 +101,8 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                            "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged},
                            **{sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()}})
             counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target))
+            for problem in counts.get("check_problems", []):
+                log.warning(problem)
             publish_task(str(built), str(target))
         except BaseException as exc:
             built.unlink(missing_ok=True)

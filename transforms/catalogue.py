@@ -6,7 +6,9 @@ import functools
 
 import pandas as pd
 
-from digigov.settings import load_source_configs
+import yaml
+
+from digigov.settings import CONFIG_DIR, load_source_configs
 
 COLUMNS = ["indicator_id", "name", "unit", "source_id", "dimension_id", "higher_is_better",
            "scale_min", "scale_max", "aggregate", "definition"]
@@ -19,6 +21,13 @@ def catalogue() -> dict[str, dict]:
     for source_id, cfg in load_source_configs().items():
         for ind, spec in cfg["indicators"].items():
             out[ind] = {**spec, "source_id": source_id}
+    # Indicators fed by several sources are declared once in config/indicators/*.yaml.
+    for path in sorted((CONFIG_DIR / "indicators").glob("*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            for ind, spec in (yaml.safe_load(fh) or {}).items():
+                if ind in out:
+                    raise ValueError(f"{path}: indicator {ind} is also declared in config/sources/")
+                out[ind] = spec
     return out
 
 

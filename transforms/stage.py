@@ -73,6 +73,13 @@ def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame
     return obs[OBS_COLUMNS], all_rejects, classes
 
 
+def _last_updated(mod, f: SnapshotFile) -> str | None:
+    """The publisher's last-updated date: from the file itself when the module can read it
+    (optional hook last_updated_of(path)), else the manifest, else the retrieval date."""
+    hook = getattr(mod, "last_updated_of", None)
+    return (hook(f.path) if hook else None) or f.meta.get("last_updated") or f.meta.get("retrieved_at")
+
+
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path) -> dict:
     """Stage every file of a source's snapshot; return a JSON-able summary for the build."""
     cfg = source_config(source_id)
@@ -90,7 +97,7 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
         classes.append(cls)
         file_records.append({**defaults, **f.meta, "source_id": source_id, "file": f.name,
                              "release": mod.release_of(f.path), "sha256": f.sha256, "size": f.size,
-                             "last_updated": f.meta.get("last_updated") or f.meta.get("retrieved_at"),
+                             "last_updated": _last_updated(mod, f),
                              "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej)})
     obs_all = pd.concat(observations, ignore_index=True)
     rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)

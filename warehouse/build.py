@@ -106,6 +106,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
         con.execute(sql("aggregates.sql"))
+        problems = run_checks(con)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
                              for r in [*history, run]]).reindex(columns=RUN_COLUMNS)
         runs = runs.drop_duplicates("run_id", keep="last")
@@ -116,10 +117,24 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
             "SELECT 'aggregates', count(*) FROM core.aggregate UNION ALL "
             "SELECT 'rejects', count(*) FROM core.reject UNION ALL "
             "SELECT 'countries', count(*) FROM core.country").fetchall())
+        counts["check_problems"] = problems
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return counts
+
+
+def run_checks(con) -> list[str]:
+    """Run every warehouse/sql/checks/*.sql. Each is a SELECT of (check_id, iso3, detail), one row
+    per problem found: zero rows means the check passed. Problems are recorded, not fatal."""
+    messages = []
+    for path in sorted((SQL_DIR / "checks").glob("*.sql")):
+        rows = con.execute(path.read_text(encoding="utf-8")).fetchall()
+        con.execute("INSERT INTO core.check_run VALUES (?, ?)", [path.stem, len(rows)])
+        for check_id, iso3, detail in rows:
+            con.execute("INSERT INTO core.check_problem VALUES (?, ?, ?)", [check_id, iso3, detail])
+            messages.append(f"check {check_id}: {iso3 or ''} {detail}".strip())
+    return messages
 
 
 CARRIED_TABLES = ["observation", "classification"]

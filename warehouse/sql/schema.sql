@@ -108,6 +108,17 @@ CREATE TABLE core.run (
     message         VARCHAR
 );
 
+-- Cross-source consistency checks (warehouse/sql/checks/*.sql), run on every build.
+CREATE TABLE core.check_problem (
+    check_id VARCHAR NOT NULL,
+    iso3     VARCHAR,
+    detail   VARCHAR NOT NULL
+);
+CREATE TABLE core.check_run (
+    check_id VARCHAR PRIMARY KEY,
+    problems INTEGER NOT NULL
+);
+
 CREATE TABLE core.reject (
     run_id    VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,

@@ -49,5 +49,9 @@ CREATE VIEW runs AS
 SELECT run_id, started_at, finished_at, status, digigov_version, seconds, sources, message
 FROM core.run;
 
+CREATE VIEW checks AS
+SELECT r.check_id, r.problems, p.iso3, p.detail
+FROM core.check_run r LEFT JOIN core.check_problem p USING (check_id);
+
 CREATE VIEW rejects AS
 SELECT run_id, source_id, file, row, reason, record FROM core.reject;
