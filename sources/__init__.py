@@ -42,8 +42,11 @@ def fetch_snapshot(source_id: str, root: Path | None = None) -> Path:
 
     cfg = source_config(source_id)
     base = os.environ.get(cfg.get("base_url_env", ""), "") or cfg["base_url"]
-    payloads = module_for(source_id).fetch(cfg, base)
+    mod = module_for(source_id)
+    payloads = mod.fetch(cfg, base)
     meta = {k: cfg.get(k) for k in ("publisher", "title", "licence")}
-    meta_for = {name: {**meta, "url": f"{base.rstrip('/')}/{name}", "origin": "fetched by digigov --online"}
+    # A module whose files do not live at <base>/<file name> says where they came from (url_of).
+    url_of = getattr(mod, "url_of", lambda cfg, base, name: f"{base.rstrip('/')}/{name}")
+    meta_for = {name: {**meta, "url": url_of(cfg, base, name), "origin": "fetched by digigov --online"}
                 for name in payloads}
     return store(source_id, payloads, meta_for, root)

@@ -105,9 +105,12 @@ def read(path: Path) -> pd.DataFrame:
 # ---- schemas --------------------------------------------------------------------------------
 
 def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
-    """File-level rules: one survey year matching the file name, one row per UN member state."""
+    """File-level rules: the exact header in order, one survey year matching the file name, one
+    row per UN member state. (read() already refuses a wrong header with a fuller message.)"""
     year, expected_rows = year_of(path), cfg["expected_rows_per_year"]
     return pa.DataFrameSchema(
+        {h: pa.Column(nullable=True) for h in HEADER},
+        ordered=True,
         checks=[
             pa.Check(lambda df: len(df) == expected_rows,
                      error=f"expected {expected_rows} country rows (one per UN member state)"),

@@ -18,7 +18,9 @@ import duckdb
 import pandas as pd
 
 from digigov.errors import WarehouseError
-from digigov.settings import SQL_DIR
+from digigov.settings import SQL_DIR, load_config
+from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
+                                           study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
 from digigov.transforms.countries import countries_table, group_members_table
 from digigov.warehouse import runlog
@@ -76,29 +78,19 @@ def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0):
 
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
-          failed: dict[str, str] | None = None, previous: Path | None = None) -> dict:
+          failed: dict[str, str] | None = None, previous: Path | None = None,
+          survey: dict | None = None) -> dict:
     """Create the warehouse file `target` from staged sources; return counts for the summary.
 
     `failed` maps the sources that could not be staged to their error: their rows are carried
     over from the `previous` warehouse and marked stale, so one broken source never empties or
-    half-updates the others."""
+    half-updates the others. `survey` is the staged survey inbox (sources/survey.py), if any."""
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     try:
         con.execute(sql("schema.sql"))
         for s in staged:
-            d = Path(s["dir"])
-            con.execute("INSERT INTO core.observation BY NAME SELECT * FROM read_parquet(?)",
-                        [str(d / "observations.parquet")])
-            con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
-                        [run["run_id"], str(d / "rejects.parquet")])
-            con.execute("INSERT INTO core.classification BY NAME SELECT * FROM read_parquet(?)",
-                        [str(d / "classifications.parquet")])
-            files = pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"])
-            con.register("files", files)
-            cols = [c for c in files.columns if c in _columns(con, "core.source_file")]
-            con.execute(f"INSERT INTO core.source_file BY NAME SELECT {', '.join(cols)} FROM files")
-            con.unregister("files")
+            load_staged(con, s, run["run_id"])
         for source_id, error in (failed or {}).items():
             carry_over(con, source_id, error, previous)
         observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
@@ -106,22 +98,102 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
         con.execute(sql("aggregates.sql"))
+        load_assessment(con, survey, run["run_id"])
         problems = run_checks(con)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
                              for r in [*history, run]]).reindex(columns=RUN_COLUMNS)
         runs = runs.drop_duplicates("run_id", keep="last")
         _insert(con, "core.run", runs)
         con.execute(sql("views.sql"))
+        contradictions = evaluate_findings(con)
         counts = dict(con.execute(
             "SELECT 'observations', count(*) FROM core.observation UNION ALL "
             "SELECT 'aggregates', count(*) FROM core.aggregate UNION ALL "
             "SELECT 'rejects', count(*) FROM core.reject UNION ALL "
-            "SELECT 'countries', count(*) FROM core.country").fetchall())
+            "SELECT 'countries', count(*) FROM core.country UNION ALL "
+            "SELECT 'survey_responses', count(*) FROM core.survey_response UNION ALL "
+            "SELECT 'readiness', count(*) FROM core.readiness UNION ALL "
+            "SELECT 'findings', count(*) FROM core.finding").fetchall())
         counts["check_problems"] = problems
+        counts["contradictions"] = contradictions
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return counts
+
+
+def load_staged(con, s: dict, run_id: str) -> None:
+    """Load one staged source's Parquet files and its file records."""
+    d = Path(s["dir"])
+    con.execute("INSERT INTO core.observation BY NAME SELECT * FROM read_parquet(?)",
+                [str(d / "observations.parquet")])
+    con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
+                [run_id, str(d / "rejects.parquet")])
+    con.execute("INSERT INTO core.classification BY NAME SELECT * FROM read_parquet(?)",
+                [str(d / "classifications.parquet")])
+    _insert_files(con, pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"]))
+
+
+def _insert_files(con, files: pd.DataFrame) -> None:
+    cols = [c for c in files.columns if c in _columns(con, "core.source_file")]
+    con.register("files", files)
+    con.execute(f"INSERT INTO core.source_file BY NAME SELECT {', '.join(cols)} FROM files")
+    con.unregister("files")
+
+
+def load_assessment(con, survey: dict | None, run_id: str) -> None:
+    """The needs-assessment layer: framework and reference data from config, the survey inbox,
+    then readiness scores computed in SQL."""
+    _insert(con, "core.dimension", dimensions_table())
+    known = {r[0] for r in con.execute("SELECT indicator_id FROM core.indicator").fetchall()}
+    _insert(con, "core.dimension_indicator", dimension_indicators_table(known))
+    con.execute("UPDATE core.indicator i SET dimension_id = d.dimension_id FROM core.dimension_indicator d "
+                "WHERE d.indicator_id = i.indicator_id AND d.is_primary")
+    _insert(con, "core.survey_question", survey_questions_table())
+    _insert(con, "core.institution", institutions_table())
+    _insert(con, "core.finding", study_findings_table())
+    _insert_files(con, pd.DataFrame([study_source_record()]))
+    if survey and survey.get("files"):
+        d = Path(survey["dir"])
+        con.execute("INSERT INTO core.survey_response BY NAME SELECT * FROM read_parquet(?)",
+                    [str(d / "responses.parquet")])
+        con.execute("INSERT INTO core.finding BY NAME SELECT * FROM read_parquet(?)",
+                    [str(d / "findings.parquet")])
+        con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
+                    [run_id, str(d / "rejects.parquet")])
+        files = pd.DataFrame(survey["files"])
+        files = files.assign(source_id="survey", snapshot_origin=survey.get("origin", "inbox"),
+                             rows_rejected=0, recorded=True,
+                             error=files.get("reason"), publisher="survey respondents",
+                             title="Needs-assessment survey workbook")
+        _insert_files(con, files)
+    cfg = load_config("readiness")
+    con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?)",
+                [cfg["weights"]["indicators"], cfg["weights"]["survey"], cfg["levels"]["medium_from"],
+                 cfg["levels"]["high_from"], cfg["priority_gaps"]])
+    con.execute(sql("readiness.sql"))
+
+
+def evaluate_findings(con) -> list[str]:
+    """Run each finding's check against the public views; record holds / contradicted /
+    not checkable, and return the contradictions for the run summary."""
+    contradictions = []
+    for finding_id, statement, check in con.execute(
+            "SELECT finding_id, statement, check_sql FROM core.finding WHERE check_sql IS NOT NULL").fetchall():
+        try:
+            row = con.execute(check).fetchone()
+        except duckdb.Error as exc:
+            status, detail = "not checkable", f"check failed: {str(exc).splitlines()[0]}"
+        else:
+            if row is None or row[0] is None:
+                status, detail = "not checkable", (row[1] if row else None) or "the data needed is missing"
+            else:
+                status, detail = ("holds" if row[0] else "contradicted"), row[1]
+        con.execute("UPDATE core.finding SET check_status = ?, check_detail = ? WHERE finding_id = ?",
+                    [status, detail, finding_id])
+        if status == "contradicted":
+            contradictions.append(f"finding {finding_id} contradicted by the data: {statement} — data: {detail}")
+    return contradictions
 
 
 def run_checks(con) -> list[str]:

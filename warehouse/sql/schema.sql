@@ -51,7 +51,95 @@ CREATE TABLE core.source_file (
     rows_rejected   BIGINT,
     stale           BOOLEAN NOT NULL DEFAULT false,
     error           VARCHAR,
+    is_sample       BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (source_id, file)
+);
+
+-- The needs-assessment layer ------------------------------------------------------------------
+CREATE TABLE core.dimension (
+    dimension_id INTEGER PRIMARY KEY,
+    key          VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    description  VARCHAR NOT NULL
+);
+
+CREATE TABLE core.dimension_indicator (
+    dimension_id INTEGER NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    reason       VARCHAR,
+    is_primary   BOOLEAN NOT NULL
+);
+
+CREATE TABLE core.institution (
+    iso3        VARCHAR NOT NULL,
+    body        VARCHAR NOT NULL,
+    role        VARCHAR NOT NULL,   -- responsible | agency
+    parent_body VARCHAR,
+    note        VARCHAR,
+    source_id   VARCHAR NOT NULL
+);
+
+CREATE TABLE core.finding (
+    finding_id      VARCHAR PRIMARY KEY,
+    iso3            VARCHAR,        -- null: region-wide
+    dimension_id    INTEGER,
+    topic           VARCHAR,
+    statement       VARCHAR NOT NULL,
+    evidence        VARCHAR,
+    count_countries INTEGER,        -- how many of the focus countries the finding counts
+    source_id       VARCHAR NOT NULL,
+    is_sample       BOOLEAN NOT NULL,
+    check_sql       VARCHAR,
+    check_status    VARCHAR,        -- holds | contradicted | not checkable (null: no check)
+    check_detail    VARCHAR
+);
+
+CREATE TABLE core.survey_question (
+    question_id  VARCHAR PRIMARY KEY,
+    dimension_id INTEGER NOT NULL,
+    topic        VARCHAR,
+    answer_type  VARCHAR NOT NULL,
+    text         VARCHAR NOT NULL
+);
+
+CREATE TABLE core.survey_response (
+    response_id   VARCHAR PRIMARY KEY,
+    iso3          VARCHAR NOT NULL,
+    organisation  VARCHAR,
+    role          VARCHAR,
+    response_date VARCHAR,
+    question_id   VARCHAR NOT NULL,
+    dimension_id  INTEGER NOT NULL,
+    answer        VARCHAR,
+    score         DOUBLE,
+    source_file   VARCHAR NOT NULL,
+    cell          VARCHAR,
+    is_sample     BOOLEAN NOT NULL
+);
+
+CREATE TABLE core.readiness_param (
+    w_indicators DOUBLE NOT NULL,
+    w_survey     DOUBLE NOT NULL,
+    medium_from  DOUBLE NOT NULL,
+    high_from    DOUBLE NOT NULL,
+    n_gaps       INTEGER NOT NULL
+);
+
+CREATE TABLE core.readiness (
+    iso3               VARCHAR NOT NULL,
+    dimension_id       INTEGER NOT NULL,
+    year               INTEGER,
+    score              DOUBLE,
+    level              VARCHAR,
+    indicator_score    DOUBLE,
+    survey_score       DOUBLE,
+    components         VARCHAR,
+    missing            VARCHAR,
+    uses_sample        BOOLEAN NOT NULL,
+    gap_to_comparators DOUBLE,
+    gap_to_world       DOUBLE,
+    weakness_rank      INTEGER,
+    PRIMARY KEY (iso3, dimension_id)
 );
 
 CREATE TABLE core.observation (

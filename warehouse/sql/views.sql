@@ -17,7 +17,7 @@ SELECT f.source_id, f.file, f.publisher, f.title, f.url, f.licence, f.release, f
        f.rows_rejected,
        f.rows_loaded - coalesce((SELECT count(*) FROM core.current_observation c
                                  WHERE c.source_id = f.source_id AND c.file = f.file), 0) AS rows_superseded,
-       f.stale, f.error, false AS is_sample
+       f.stale, f.error, f.is_sample
 FROM core.source_file f;
 
 -- One value per country × indicator × year: the one in force (see core.current_observation).
@@ -55,3 +55,44 @@ FROM core.check_run r LEFT JOIN core.check_problem p USING (check_id);
 
 CREATE VIEW rejects AS
 SELECT run_id, source_id, file, row, reason, record FROM core.reject;
+
+-- The needs-assessment layer ------------------------------------------------------------------
+
+CREATE VIEW dimensions AS
+SELECT d.dimension_id, d.key, d.name, d.description,
+       (SELECT count(*) FROM core.dimension_indicator x WHERE x.dimension_id = d.dimension_id) AS n_indicators,
+       (SELECT count(*) FROM core.survey_question q WHERE q.dimension_id = d.dimension_id) AS n_questions
+FROM core.dimension d;
+
+CREATE VIEW dimension_indicators AS
+SELECT dimension_id, d.name AS dimension, indicator_id, i.name AS indicator, reason, is_primary
+FROM core.dimension_indicator JOIN core.dimension d USING (dimension_id) JOIN core.indicator i USING (indicator_id);
+
+CREATE VIEW survey_questions AS
+SELECT question_id, dimension_id, topic, answer_type, text FROM core.survey_question;
+
+CREATE VIEW institutions AS
+SELECT iso3, body, role, parent_body, note, source_id FROM core.institution;
+
+CREATE VIEW findings AS
+SELECT finding_id, iso3, dimension_id, topic, statement, evidence, count_countries, source_id,
+       is_sample, check_status, check_detail
+FROM core.finding;
+
+CREATE VIEW survey_responses AS
+SELECT response_id, iso3, organisation, role, response_date, question_id, dimension_id, answer,
+       score, source_file, cell, is_sample
+FROM core.survey_response;
+
+CREATE VIEW readiness AS
+SELECT r.iso3, c.name AS country, r.dimension_id, d.name AS dimension, r.year, r.score, r.level,
+       r.indicator_score, r.survey_score, r.components, r.missing, r.uses_sample,
+       r.gap_to_comparators, r.gap_to_world, r.weakness_rank
+FROM core.readiness r JOIN core.country c USING (iso3) JOIN core.dimension d USING (dimension_id);
+
+CREATE VIEW priority_gaps AS
+SELECT r.iso3, r.country, r.weakness_rank AS priority, r.dimension_id, r.dimension, r.score, r.level,
+       r.gap_to_comparators, r.gap_to_world, r.missing, r.uses_sample
+FROM readiness r
+WHERE r.score IS NOT NULL
+  AND r.weakness_rank <= (SELECT n_gaps FROM core.readiness_param);

@@ -1,0 +1,76 @@
+"""The needs-assessment framework as tables: the nine dimensions and their indicators, the survey
+instrument, Annex 1 institutions and the study's findings, all from config/."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from digigov.settings import CONFIG_DIR, load_config
+
+
+def dimension_keys() -> dict[str, int]:
+    """{dimension key: dimension id} for resolving config references."""
+    return {spec["key"]: int(did) for did, spec in load_config("dimensions")["dimensions"].items()}
+
+
+def dimensions_table() -> pd.DataFrame:
+    dims = load_config("dimensions")["dimensions"]
+    return pd.DataFrame([{"dimension_id": int(did), "key": spec["key"], "name": spec["name"],
+                          "description": spec["description"]} for did, spec in dims.items()])
+
+
+def dimension_indicators_table(known: set[str]) -> pd.DataFrame:
+    """(dimension_id, indicator_id, reason, is_primary): the first dimension listing an indicator is
+    its primary one. An id that is not in the catalogue is a config error, caught here."""
+    rows, seen = [], set()
+    for did, spec in sorted(load_config("dimensions")["dimensions"].items(), key=lambda kv: int(kv[0])):
+        for ind, reason in (spec.get("indicators") or {}).items():
+            if ind not in known:
+                raise ValueError(f"config/dimensions.yaml: dimension {did} lists unknown indicator {ind!r}")
+            rows.append({"dimension_id": int(did), "indicator_id": ind, "reason": reason,
+                         "is_primary": ind not in seen})
+            seen.add(ind)
+    return pd.DataFrame(rows, columns=["dimension_id", "indicator_id", "reason", "is_primary"])
+
+
+def institutions_table() -> pd.DataFrame:
+    cfg = load_config("institutions")
+    rows = [{"iso3": iso3, "body": i["body"], "role": i["role"], "parent_body": i.get("parent_body"),
+             "note": i.get("note"), "source_id": cfg["source_id"]}
+            for iso3, bodies in cfg["institutions"].items() for i in bodies]
+    return pd.DataFrame(rows)
+
+
+def study_findings_table() -> pd.DataFrame:
+    """The study's region-level findings (iso3 null = region-wide), with their checks."""
+    cfg = load_config("findings")
+    keys = dimension_keys()
+    rows = []
+    for f in cfg["findings"]:
+        if f.get("dimension") and f["dimension"] not in keys:
+            raise ValueError(f"config/findings.yaml: finding {f['id']} names unknown dimension {f['dimension']!r}")
+        rows.append({"finding_id": f["id"], "iso3": f.get("iso3"), "dimension_id": keys.get(f.get("dimension")),
+                     "topic": f.get("topic"), "statement": f["statement"], "evidence": f.get("evidence"),
+                     "count_countries": f.get("count"), "source_id": cfg["source_id"], "is_sample": False,
+                     "check_sql": f.get("check")})
+    return pd.DataFrame(rows)
+
+
+def study_source_record() -> dict:
+    """The study as a row of `sources`: its findings and institutions come from config files."""
+    cfg = load_config("findings")
+    data = b"".join((CONFIG_DIR / n).read_bytes() for n in ("findings.yaml", "institutions.yaml"))
+    return {"source_id": cfg["source_id"], "file": "config/findings.yaml + config/institutions.yaml",
+            "publisher": cfg["source"]["publisher"], "title": cfg["source"]["title"],
+            "release": cfg["source"]["release"], "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data), "snapshot_origin": "config", "recorded": True,
+            "rows_loaded": len(cfg["findings"]), "rows_rejected": 0, "is_sample": False}
+
+
+def survey_questions_table() -> pd.DataFrame:
+    keys = dimension_keys()
+    return pd.DataFrame([{"question_id": q["id"], "dimension_id": keys[q["dimension"]], "topic": q.get("topic"),
+                          "answer_type": q["type"], "text": q["text"]}
+                         for q in load_config("survey")["questions"]])
