@@ -26,7 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only", help="comma-separated source ids (default: every config/sources/*.yaml)")
     run.add_argument("--snapshots", metavar="DIR", help="folder holding <source_id>/ snapshot folders")
     run.add_argument("--warehouse", metavar="PATH", help="warehouse file (default $DIGIGOV_WAREHOUSE or data/digigov.duckdb)")
-    run.add_argument("--strict", action="store_true", help="a failed fetch fails the run instead of a warning")
+    run.add_argument("--inbox", metavar="DIR", help="folder of filled survey workbooks (default $DIGIGOV_HOME/inbox "
+                                                    "if it exists, else the embedded SAMPLE workbooks)")
+    run.add_argument("--strict", action="store_true",
+                     help="a failed fetch or a failed source fails the run (nothing published) instead of a warning")
+
+    t = sub.add_parser("survey-template", help="write the needs-assessment survey workbook for a focal point to fill in")
+    t.add_argument("--out", required=True, metavar="FILE.xlsx")
+    t.add_argument("--country", metavar="ISO3", help="pre-fill the respondent country")
+    t.add_argument("--force", action="store_true", help="replace an existing file")
 
     q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
     q.add_argument("statement")
@@ -53,6 +61,8 @@ def cmd_run(args) -> int:
         return usage_error(f"unknown source {', '.join(map(repr, unknown))}; known sources: {', '.join(source_ids())}")
     if args.snapshots and not os.path.isdir(args.snapshots):
         return usage_error(f"--snapshots {args.snapshots}: no such folder")
+    if args.inbox and not os.path.isdir(args.inbox):
+        return usage_error(f"--inbox {args.inbox}: no such folder")
     # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
     # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -62,19 +72,46 @@ def cmd_run(args) -> int:
 
     t0 = time.perf_counter()
     result = refresh(online=args.online, only=only, snapshots=args.snapshots,
-                     warehouse=args.warehouse, strict=args.strict)
+                     warehouse=args.warehouse, strict=args.strict, inbox=args.inbox)
     print(f"run {result['run_id']} published {result['warehouse']}")
-    print(f"{'source':<12} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
+    print(f"{'source':<16} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
     for s in result["sources"]:
         stale = "  STALE: " + result["stale"][s["source_id"]] if s["source_id"] in result["stale"] else ""
-        print(f"{s['source_id']:<12} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
+        print(f"{s['source_id']:<16} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
               f"{s['origin']} ({s['folder']}){stale}")
     for sid, error in result["failed"].items():
-        print(f"{sid:<12} FAILED, kept its last published data (stale): {error}")
+        print(f"{sid:<16} FAILED, kept its last published data (stale): {error}")
+    survey = result["survey"]
+    sample = any(f.get("is_sample") for f in survey["files"])
+    print(f"{'survey':<16} {len(survey['files']):>5} {survey['rows_loaded']:>8} {survey['rows_rejected']:>8}  "
+          f"{survey['origin']} ({survey['inbox']}){'  SAMPLE DATA, not survey results' if sample else ''}")
     c = result["counts"]
     print(f"warehouse: {c['observations']} observations, {c['aggregates']} aggregates, "
-          f"{c['countries']} countries, {c['rejects']} rejects (see the `rejects` view)")
+          f"{c['countries']} countries, {c['survey_responses']} survey answers, {c['readiness']} readiness cells, "
+          f"{c['findings']} findings, {c['rejects']} rejects (see the `rejects` view)")
+    for line in c.get("contradictions", []):
+        print(f"CONTRADICTION: {line}")
     print(f"pipeline {result['seconds']:.2f} s, total with Prefect {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def cmd_survey_template(args) -> int:
+    from pathlib import Path
+
+    from digigov.sources.survey import write_template
+    from digigov.transforms.countries import countries_table
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        return usage_error(f"--out {args.out}: the template is an Excel workbook; give a .xlsx file name")
+    if args.country and args.country.upper() not in set(countries_table([])["iso3"]):
+        return usage_error(f"--country {args.country}: not a known ISO3 code")
+    if not out.parent.is_dir():
+        raise DigigovError(f"{out.parent}: no such folder")
+    if out.exists() and not args.force:
+        raise DigigovError(f"{out} exists; use --force to replace it")
+    written = write_template(out, country=args.country.upper() if args.country else None)
+    print(f"wrote {written}")
     return 0
 
 
@@ -95,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging()
     try:
-        return {"run": cmd_run, "sql": cmd_sql}[args.command](args)
+        return {"run": cmd_run, "sql": cmd_sql, "survey-template": cmd_survey_template}[args.command](args)
     except DigigovError as exc:
         print(f"digigov {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ from prefect import flow, task
 
 from digigov import __version__
 from digigov.errors import DigigovError, FetchError
-from digigov.settings import home, warehouse_path
+from digigov.settings import EMBEDDED_SNAPSHOTS, home, warehouse_path
 from digigov.sources import fetch_snapshot, source_ids
 from digigov.transforms.stage import stage_source
 from digigov.warehouse import runlog
@@ -41,10 +41,29 @@ def stage_task(source_id: str, snapshots: str | None, work_dir: str) -> dict:
         return {"source_id": source_id, "error": str(exc)}
 
 
+@task(name="survey", **NO_CACHE)
+def survey_task(inbox: str | None, work_dir: str) -> dict:
+    from digigov.sources.survey import ingest_inbox
+
+    folder, origin = survey_inbox(inbox)
+    summary = ingest_inbox(folder, Path(work_dir))
+    return {**summary, "origin": origin, "inbox": str(folder)}
+
+
+def survey_inbox(inbox: str | None) -> tuple[Path, str]:
+    """--inbox, else <DIGIGOV_HOME>/inbox when it exists, else the embedded SAMPLE workbooks."""
+    if inbox:
+        return Path(inbox).resolve(), "inbox"
+    own = home() / "inbox"
+    if own.is_dir():
+        return own, "inbox"
+    return EMBEDDED_SNAPSHOTS / "survey_samples", "embedded samples"
+
+
 @task(name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
-               failed: dict[str, str], previous: str) -> dict:
-    return build(Path(target), staged, run, history, failed, Path(previous))
+               failed: dict[str, str], previous: str, survey: dict | None) -> dict:
+    return build(Path(target), staged, run, history, failed, Path(previous), survey)
 
 
 @task(name="publish", **NO_CACHE)
@@ -58,7 +77,7 @@ def new_run_id() -> str:
 
 @flow(name="digigov-refresh", log_prints=False)
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
-            warehouse: str | None = None, strict: bool = False) -> dict:
+            warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
@@ -92,6 +111,8 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                 for f in summary["files"]:
                     f["stale"], f["error"] = sid in stale, stale.get(sid)
                 staged.append(summary)
+            survey = survey_task(inbox, str(work))
+            _report_survey(survey)
             run.update(status="succeeded" if not failed else "succeeded with failed sources",
                        finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
                        seconds=round(time.perf_counter() - started, 3),
@@ -99,9 +120,13 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                            "rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
                            "stale": s["source_id"] in stale, "origin": s["origin"],
                            "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged},
-                           **{sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()}})
-            counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target))
-            for problem in counts.get("check_problems", []):
+                           **{sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()},
+                           "survey": {"rows_loaded": survey["rows_loaded"], "rows_rejected": survey["rows_rejected"],
+                                      "origin": survey["origin"],
+                                      "sha256": {f["file"]: f.get("sha256") for f in survey["files"]}}})
+            counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target),
+                                survey)
+            for problem in counts.get("check_problems", []) + counts.get("contradictions", []):
                 log.warning(problem)
             publish_task(str(built), str(target))
         except BaseException as exc:
@@ -115,7 +140,7 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     run["seconds"] = round(time.perf_counter() - started, 3)
     runlog.append(target, run)
     return {"run_id": run_id, "warehouse": str(target), "seconds": run["seconds"],
-            "sources": staged, "failed": failed, "counts": counts, "stale": stale}
+            "sources": staged, "failed": failed, "counts": counts, "stale": stale, "survey": survey}
 
 
 def _fetch_all(selected: list[str], strict: bool) -> dict[str, str]:
@@ -131,6 +156,17 @@ def _fetch_all(selected: list[str], strict: bool) -> dict[str, str]:
             stale[sid] = str(exc)
             log.warning("%s: fetch failed, using the last good snapshot: %s", sid, exc)
     return stale
+
+
+def _report_survey(survey: dict) -> None:
+    for w in survey.get("warnings", []):
+        log.warning("survey: %s", w)
+    for f in survey["files"]:
+        if f["status"] != "loaded":
+            log.warning("survey: %s %s: %s", f["file"], f["status"], f.get("reason"))
+    sample = " (SAMPLE data, not survey results)" if any(f.get("is_sample") for f in survey["files"]) else ""
+    log.info("survey: %d answers loaded from %d workbook(s) in %s%s", survey["rows_loaded"],
+             sum(f["status"] == "loaded" for f in survey["files"]), survey["inbox"], sample)
 
 
 def _report(summary: dict) -> None:

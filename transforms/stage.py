@@ -98,7 +98,8 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
         file_records.append({**defaults, **f.meta, "source_id": source_id, "file": f.name,
                              "release": mod.release_of(f.path), "sha256": f.sha256, "size": f.size,
                              "last_updated": _last_updated(mod, f),
-                             "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej)})
+                             "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej),
+                             "precedence": int(cfg.get("precedence", 0))})
     obs_all = pd.concat(observations, ignore_index=True)
     rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)
     cls_all = pd.concat(classes, ignore_index=True)

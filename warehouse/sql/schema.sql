@@ -52,6 +52,7 @@ CREATE TABLE core.source_file (
     stale           BOOLEAN NOT NULL DEFAULT false,
     error           VARCHAR,
     is_sample       BOOLEAN NOT NULL DEFAULT false,
+    precedence      INTEGER NOT NULL DEFAULT 0,  -- config `precedence`: higher wins over newer
     PRIMARY KEY (source_id, file)
 );
 
@@ -165,13 +166,15 @@ CREATE TABLE core.classification (
 );
 
 -- The value in force for each country × indicator × year: when several releases or sources
--- carry one, the most recently updated file wins (ties: source id), as the run records.
+-- carry one, the source with the higher configured precedence wins, then the most recently
+-- updated file (ties: source id). `sources.rows_superseded` and `observations_all` record which.
 CREATE VIEW core.current_observation AS
 SELECT o.*
 FROM core.observation o
 JOIN core.source_file f ON f.source_id = o.source_id AND f.file = o.file
 QUALIFY row_number() OVER (PARTITION BY o.iso3, o.indicator_id, o.year
-                           ORDER BY coalesce(f.last_updated, f.retrieved_at) DESC NULLS LAST,
+                           ORDER BY f.precedence DESC,
+                                    coalesce(f.last_updated, f.retrieved_at) DESC NULLS LAST,
                                     o.source_id, o.release DESC) = 1;
 
 CREATE TABLE core.aggregate (

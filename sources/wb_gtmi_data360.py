@@ -1,0 +1,174 @@
+"""World Bank Data360 wide CSV exports of the GovTech Maturity Index 2022 (database WB_GTMI).
+
+Five files, one series each: the GTMI and its sub-indices CGSI, PSDI, DCEI, GTEI, rounded to
+2 decimals. The shape shared by every source module is described in sources/base.py; every quirk
+handled below is listed in snapshots/wb_gtmi_data360/PROVENANCE.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from digigov.errors import FetchError, SourceFileError
+from digigov.sources import source_config
+from digigov.sources.base import Mapped
+from digigov.sources.http import get_bytes
+
+SOURCE_ID = "wb_gtmi_data360"
+FILE_GLOB = "GTMI_*.csv"
+YEAR = re.compile(r"^\d{4}$")
+
+
+def _cfg() -> dict:
+    return source_config(SOURCE_ID)
+
+
+def release_of(path: Path) -> str:
+    """Every file is the GTMI 2022 release (DATABASE_ID_LABEL 'GovTech Maturity Index 2022')."""
+    return str(_cfg()["release"])
+
+
+def _header_problem(header: list[str], fixed: list[str]) -> str | None:
+    """Why a header is not the Data360 wide layout (fixed columns, then one or more year columns)."""
+    if header[:len(fixed)] != fixed:
+        missing = [c for c in fixed if c not in header]
+        return (f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}" if missing
+                else f"columns out of order: expected {fixed}")
+    years = header[len(fixed):]
+    if not years:
+        return "no year column after OBS_CONF_LABEL"
+    bad = [c for c in years if not YEAR.match(c)]
+    if bad:
+        return f"column{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} after OBS_CONF_LABEL " \
+               "is not a year"
+    return None
+
+
+# ---- fetch ----------------------------------------------------------------------------------
+
+def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+    """Download every configured export; refuse a body whose first line is not the Data360 header
+    (an HTML error page, a rate-limit notice, another layout)."""
+    payloads = {}
+    for name in cfg["files"]:
+        data = get_bytes(f"{base_url.rstrip('/')}/{name}", session=session)
+        first = data[:2000].decode("utf-8-sig", errors="replace").splitlines()[:1]
+        header = next(csv.reader(first)) if first else []
+        if not first or _header_problem(header, cfg["header"]):
+            raise FetchError(f"{name}: the server answered, but not with a Data360 wide CSV "
+                             f"(first line {first[0][:80] if first else '(empty)'!r}); not stored")
+        payloads[name] = data
+    return payloads
+
+
+# ---- read -----------------------------------------------------------------------------------
+
+def read(path: Path) -> pd.DataFrame:
+    """Parse one export as published: every field a string, blanks as missing.
+
+    Adds _file, _row (line number) and _fields (fields on the line, so a short or long line is
+    quarantined rather than lost). Raises SourceFileError for an empty, non-UTF-8 or truncated
+    file and for a header that is not the Data360 wide layout, naming the column at fault."""
+    path = Path(path)
+    cfg = _cfg()
+    data = path.read_bytes()
+    if not data.strip():
+        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
+                              "Data360 exports are UTF-8; re-download the file") from None
+    if not text.endswith(("\n", "\r")):
+        raise SourceFileError(path, "last line is not terminated: the file looks truncated", "re-download it")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SourceFileError(path, f"not a readable CSV ({exc})") from None
+    header = [h.strip() for h in records[0]]
+    problem = _header_problem(header, cfg["header"])
+    if problem:
+        raise SourceFileError(path, f"header: {problem}", "expected the Data360 wide layout "
+                              f"{cfg['header'] + ['<year>', '...']}")
+    width = len(header)
+    rows = []
+    for lineno, rec in enumerate(records[1:], start=2):
+        if not rec:
+            continue
+        fields = [f.strip() or None for f in rec]
+        fields = (fields + [None] * width)[:width]
+        rows.append(fields + [str(path), lineno, len(rec)])
+    df = pd.DataFrame(rows, columns=header + ["_file", "_row", "_fields"])
+    return df.astype({c: "object" for c in header})
+
+
+def year_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if YEAR.match(str(c))]
+
+
+# ---- schemas --------------------------------------------------------------------------------
+
+def _full_width(df: pd.DataFrame) -> pd.Series:
+    """A line with fewer or more fields than the header (its values would shift columns)."""
+    return df["_fields"] == sum(not str(c).startswith("_") for c in df.columns)
+
+
+def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """File-level rules: one known series per file, in the unit and multiplier the catalogue assumes.
+
+    A different series code, unit or multiplier would silently mislabel or misscale every value,
+    so it fails the file rather than the rows."""
+    codes = list(cfg["indicator_codes"])
+    return pa.DataFrameSchema(
+        {
+            "INDICATOR": pa.Column(str, checks=pa.Check.isin(codes)),
+            "UNIT_MEASURE": pa.Column(str, checks=pa.Check.eq(cfg["unit_measure"])),
+            "UNIT_MULT": pa.Column(str, checks=pa.Check.eq(str(cfg["unit_mult"]))),
+        },
+        checks=[
+            pa.Check(lambda df: len(df) > 0, error="no data rows"),
+            pa.Check(lambda df: df["INDICATOR"].nunique() <= 1,
+                     error="column 'INDICATOR': more than one series in one file"),
+        ],
+        strict=False,
+    )
+
+
+def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """Row-level rules: the full field count, one row per economy code, values numbers in 0-1 or blank."""
+    return pa.DataFrameSchema(
+        {
+            "REF_AREA": pa.Column(str, unique=True, checks=pa.Check.str_matches(r"^[A-Z]{3}$")),
+            r"^\d{4}$": pa.Column(float, nullable=True, coerce=True, regex=True,
+                                  checks=pa.Check.in_range(0, 1)),
+        },
+        checks=[pa.Check(_full_width, error="row must have as many fields as the header")],
+        strict=False,
+    )
+
+
+# ---- to observations ------------------------------------------------------------------------
+
+def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+    """Long observations: REF_AREA codes in `iso3` (harmonised by the shared step), one per year
+    column with a value; blank cells are missing and not emitted."""
+    years = year_columns(clean)
+    long = clean.melt(id_vars=["REF_AREA", "INDICATOR", "_file", "_row"], value_vars=years,
+                      var_name="year", value_name="value")
+    long = long[long["value"].notna()]
+    obs = pd.DataFrame({
+        "iso3": long["REF_AREA"].astype(str),
+        "indicator_id": long["INDICATOR"].map(cfg["indicator_codes"]),
+        "year": long["year"].astype(int),
+        "value": long["value"].astype(float),
+        "_file": long["_file"],
+        "_row": long["_row"],
+    }).reset_index(drop=True)
+    return Mapped(obs)
