@@ -38,6 +38,13 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGIGOV_HTTP_RETRIES", "2")
     monkeypatch.setenv("DIGIGOV_HTTP_BACKOFF", "0.05")
     monkeypatch.setenv("DIGIGOV_HTTP_TIMEOUT", "2")
+    # No test may reach a publisher: every download base points at a closed local port unless a
+    # test serves its own.
+    from digigov.settings import load_source_configs
+
+    for cfg in load_source_configs().values():
+        if cfg["source"].get("base_url_env"):
+            monkeypatch.setenv(cfg["source"]["base_url_env"], "http://127.0.0.1:9/closed")
     return home
 
 

@@ -26,27 +26,27 @@ def test_online_fetch_stores_a_new_snapshot_and_uses_it(httpserver, monkeypatch,
     serve_all(httpserver, lambda name, data: data.replace(b"0.83750", b"0.83751") if "2020" in name else data)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     stored = isolated_home / "snapshots" / "un_egov"
     manifest = json.loads((stored / "manifest.json").read_text())
     assert len(manifest["files"]) == 12
     assert manifest["files"][0]["url"] == httpserver.url_for("/egov/EGOV_DATA_2003.csv")
     assert query(wh, "SELECT value FROM observations WHERE iso3='KAZ' AND year=2020 AND indicator_id='un.egdi'")[0][0] == 0.83751
-    assert query(wh, "SELECT DISTINCT snapshot_origin, stale FROM sources") == [("fetched", False)]
+    assert query(wh, "SELECT DISTINCT snapshot_origin, stale FROM sources WHERE source_id = 'un_egov'") == [("fetched", False)]
     # a later offline run uses that last fetched snapshot
-    assert main(["run", "--warehouse", str(wh)]) == 0
-    assert query(wh, "SELECT DISTINCT snapshot_origin FROM sources") == [("fetched",)]
+    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert query(wh, "SELECT DISTINCT snapshot_origin FROM sources WHERE source_id = 'un_egov'") == [("fetched",)]
 
 
 def test_failed_fetch_falls_back_with_a_warning_and_marks_stale(httpserver, monkeypatch, tmp_path, capsys):
     httpserver.expect_request("/egov/EGOV_DATA_2003.csv").respond_with_data("down", status=503)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     captured = capsys.readouterr()
     assert "fetch failed, using the last good snapshot" in captured.err and "HTTP 503" in captured.err
     assert "STALE" in captured.out
-    rows = query(wh, "SELECT DISTINCT snapshot_origin, stale, error LIKE '%HTTP 503%' FROM sources")
+    rows = query(wh, "SELECT DISTINCT snapshot_origin, stale, error LIKE '%HTTP 503%' FROM sources WHERE source_id = 'un_egov'")
     assert rows == [("embedded", True, True)]
     assert len(httpserver.log) == 3  # first try and two retries (DIGIGOV_HTTP_RETRIES=2)
 
@@ -55,14 +55,14 @@ def test_strict_makes_a_failed_fetch_fail_the_run(httpserver, monkeypatch, tmp_p
     httpserver.expect_request("/egov/EGOV_DATA_2003.csv").respond_with_data("down", status=500)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--strict", "--warehouse", str(wh)]) == 1
+    assert main(["run", "--online", "--strict", "--only", "un_egov", "--warehouse", str(wh)]) == 1
     assert "--strict" in capsys.readouterr().err and not wh.exists()
 
 
 def test_an_html_page_is_never_stored_as_a_snapshot(httpserver, monkeypatch, tmp_path, isolated_home, capsys):
     serve_all(httpserver, lambda name, data: b"<html><body>Maintenance</body></html>" if "2024" in name else data)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
-    assert main(["run", "--online", "--warehouse", str(tmp_path / "w.duckdb")]) == 0
+    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(tmp_path / "w.duckdb")]) == 0
     assert "not with the egovkb CSV layout" in capsys.readouterr().err
     assert not (isolated_home / "snapshots" / "un_egov").exists()
 
