@@ -162,8 +162,8 @@ def _report_survey(survey: dict) -> None:
     for w in survey.get("warnings", []):
         log.warning("survey: %s", w)
     for f in survey["files"]:
-        if f["status"] != "loaded":
-            log.warning("survey: %s %s: %s", f["file"], f["status"], f.get("reason"))
+        if f["status"] == "quarantined":
+            log.warning("survey: %s quarantined: %s", f["file"], f.get("reason"))
     sample = " (SAMPLE data, not survey results)" if any(f.get("is_sample") for f in survey["files"]) else ""
     log.info("survey: %d answers loaded from %d workbook(s) in %s%s", survey["rows_loaded"],
              sum(f["status"] == "loaded" for f in survey["files"]), survey["inbox"], sample)

@@ -7,7 +7,6 @@ import shutil
 import pytest
 
 from digigov.flows.cli import main
-from digigov.sources.snapshots import MANIFEST
 from tests.conftest import query
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -75,9 +75,10 @@ def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame
 
 def _last_updated(mod, f: SnapshotFile) -> str | None:
     """The publisher's last-updated date: from the file itself when the module can read it
-    (optional hook last_updated_of(path)), else the manifest, else the retrieval date."""
+    (optional hook last_updated_of(path)), else the manifest; None when unknown (the warehouse
+    then orders by the retrieval date, but never shows it as a publisher date)."""
     hook = getattr(mod, "last_updated_of", None)
-    return (hook(f.path) if hook else None) or f.meta.get("last_updated") or f.meta.get("retrieved_at")
+    return (hook(f.path) if hook else None) or f.meta.get("last_updated")
 
 
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path) -> dict:

@@ -23,7 +23,6 @@ from digigov.transforms.assessment import (dimension_indicators_table, dimension
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
 from digigov.transforms.countries import countries_table, group_members_table
-from digigov.warehouse import runlog
 
 RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version", "seconds",
                "warehouse", "sources", "message"]
@@ -163,9 +162,8 @@ def load_assessment(con, survey: dict | None, run_id: str) -> None:
                     [run_id, str(d / "rejects.parquet")])
         files = pd.DataFrame(survey["files"])
         files = files.assign(source_id="survey", snapshot_origin=survey.get("origin", "inbox"),
-                             rows_rejected=0, recorded=True,
-                             error=files.get("reason"), publisher="survey respondents",
-                             title="Needs-assessment survey workbook")
+                             recorded=True, error=files.get("reason"), publisher="survey respondents",
+                             title="Needs-assessment survey workbook (" + files["status"] + ")")
         _insert_files(con, files)
     cfg = load_config("readiness")
     con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?)",

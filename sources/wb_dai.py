@@ -1,0 +1,104 @@
+"""World Bank Digital Adoption Index (DAI): the publisher's `DAIforweb.xlsx`, 2014 and 2016.
+
+The shape shared by every source module is described in sources/base.py. Every quirk handled
+below is listed in snapshots/wb_dai/PROVENANCE.md. Sheet name, columns, years and the World Bank
+country spellings that need an ISO3 override are data: config/sources/wb_dai.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from digigov.errors import SourceFileError
+from digigov.sources import source_config
+from digigov.sources.base import Mapped
+from digigov.sources.xlsx import fetch_xlsx, read_sheet, xlsx_modified
+
+SOURCE_ID = "wb_dai"
+FILE_GLOB = "DAIforweb*.xlsx"
+# ---- this source ----------------------------------------------------------------------------
+
+def _cfg() -> dict:
+    return source_config(SOURCE_ID)
+
+
+def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+    """Download DAIforweb.xlsx; an HTML page or a workbook without the sheet is refused."""
+    return fetch_xlsx(cfg, base_url, session)
+
+
+def read(path: Path) -> pd.DataFrame:
+    """The sheet as published (strings; the documented blank DAI/Government cells as missing)."""
+    cfg = _cfg()
+    return read_sheet(path, cfg["sheet"], cfg["columns"], missing_markers=cfg.get("missing_markers") or ())
+
+
+def release_of(path: Path) -> str:
+    """The edition a file holds: its latest year (the file is the 2016 edition, with 2014 too).
+
+    Read from the data, not the file name, because the file name carries no year."""
+    cfg = _cfg()
+    years = pd.to_numeric(read(path)[cfg["year_column"]], errors="coerce").dropna()
+    if years.empty:
+        raise SourceFileError(path, f"sheet {cfg['sheet']!r}: column {cfg['year_column']!r} holds no year")
+    return str(int(years.max()))
+
+
+def last_updated_of(path: Path) -> str | None:
+    """DAIforweb.xlsx carries no document properties, so this is None and the manifest's date is used."""
+    return xlsx_modified(path)
+
+
+def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """File-level rules: the full panel (every economy in every configured year) is there."""
+    sheet, year_col, expected = cfg["sheet"], cfg["year_column"], cfg["expected_rows"]
+    years = [str(y) for y in cfg["years"]]
+    return pa.DataFrameSchema(checks=[
+        pa.Check(lambda df: len(df) == expected,
+                 error=f"sheet {sheet!r}: expected {expected} data rows "
+                       f"({expected // len(years)} economies x {len(years)} years)"),
+        pa.Check(lambda df: set(years) <= set(df[year_col].dropna()),
+                 error=f"sheet {sheet!r}, column {year_col!r}: every year of {years} must be present"),
+    ])
+
+
+def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+    """Row-level rules: a bad cell (text in a number column, a value outside 0-1, a year not
+    configured, a duplicated country-year) quarantines its row; the other rows load."""
+    index = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1))
+    country, year = cfg["country_column"], cfg["year_column"]
+    return pa.DataFrameSchema(
+        {
+            country: pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=2)),
+            year: pa.Column(int, coerce=True, checks=pa.Check.isin(list(cfg["years"]))),
+            **{c: index for c in cfg["columns"] if c not in (country, year)},
+        },
+        unique=[country, year],
+        report_duplicates="all",
+        strict=False,
+    )
+
+
+def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+    """Long observations by World Bank country name (harmonise maps names to ISO3).
+
+    Blank cells (overall DAI and Government for Hong Kong SAR, Macao SAR and West Bank and
+    Gaza, both years) are simply not emitted: the overall index is the mean of the three
+    sub-indices and cannot be computed without Government. Their Business and People values load."""
+    column_to_id = {spec["column"]: ind for ind, spec in catalogue.items() if spec["source_id"] == SOURCE_ID}
+    country, year = cfg["country_column"], cfg["year_column"]
+    long = clean.melt(id_vars=[country, year, "_file", "_row"], value_vars=list(column_to_id),
+                      var_name="column", value_name="value")
+    long = long[long["value"].notna()]
+    obs = pd.DataFrame({
+        "country_name": long[country].astype(str),
+        "indicator_id": long["column"].map(column_to_id),
+        "year": long[year].astype(int),
+        "value": long["value"].astype(float),
+        "_file": long["_file"],
+        "_row": long["_row"],
+    }).reset_index(drop=True)
+    return Mapped(obs)
