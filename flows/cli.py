@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--country", metavar="ISO3", help="pre-fill the respondent country")
     t.add_argument("--force", action="store_true", help="replace an existing file")
 
+    e = sub.add_parser("export", help="write an Excel extract of the published warehouse for reports")
+    e.add_argument("--out", required=True, metavar="FILE.xlsx")
+    e.add_argument("--countries", metavar="ISO3,...", help="default: the focus group (comparators always shown)")
+    e.add_argument("--year", type=int, help="values of this year instead of each indicator's latest")
+    e.add_argument("--warehouse", metavar="PATH")
+    e.add_argument("--force", action="store_true", help="replace an existing file")
+
     q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
     q.add_argument("statement")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -115,6 +122,20 @@ def cmd_survey_template(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from pathlib import Path
+
+    from digigov.settings import warehouse_path
+    from digigov.warehouse.export import export_workbook
+
+    countries = [c.strip().upper() for c in args.countries.split(",") if c.strip()] if args.countries else None
+    result = export_workbook(warehouse_path(args.warehouse), Path(args.out), countries=countries,
+                             year=args.year, force=args.force)
+    print(f"wrote {result['path']}: {len(result['sheets'])} sheets ({', '.join(result['sheets'])}), "
+          f"{result['charts']} charts, {result['bytes']:,} bytes in {result['seconds']:.2f} s")
+    return 0
+
+
 def cmd_sql(args) -> int:
     from digigov.settings import warehouse_path
     from digigov.warehouse.query import query, render
@@ -132,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging()
     try:
-        return {"run": cmd_run, "sql": cmd_sql, "survey-template": cmd_survey_template}[args.command](args)
+        commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "survey-template": cmd_survey_template}
+        return commands[args.command](args)
     except DigigovError as exc:
         print(f"digigov {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -62,8 +62,8 @@ def survey_inbox(inbox: str | None) -> tuple[Path, str]:
 
 @task(name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
-               failed: dict[str, str], previous: str, survey: dict | None) -> dict:
-    return build(Path(target), staged, run, history, failed, Path(previous), survey)
+               failed: dict[str, str], previous: str, survey: dict | None, kept: list[str]) -> dict:
+    return build(Path(target), staged, run, history, failed, Path(previous), survey, kept)
 
 
 @task(name="publish", **NO_CACHE)
@@ -124,8 +124,9 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                            "survey": {"rows_loaded": survey["rows_loaded"], "rows_rejected": survey["rows_rejected"],
                                       "origin": survey["origin"],
                                       "sha256": {f["file"]: f.get("sha256") for f in survey["files"]}}})
+            kept = [sid for sid in source_ids() if sid not in selected]  # --only: the rest stays as it was
             counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target),
-                                survey)
+                                survey, kept)
             for problem in counts.get("check_problems", []) + counts.get("contradictions", []):
                 log.warning(problem)
             publish_task(str(built), str(target))

@@ -19,7 +19,7 @@ def first_build(tmp_path_factory, prefect_harness):
     """One warehouse published from the embedded snapshots, built once for the module."""
     folder = tmp_path_factory.mktemp("first")
     wh = folder / "wh.duckdb"
-    assert main(["run", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     return wh
 
 
@@ -33,7 +33,7 @@ def published(tmp_path, first_build):
 
 
 def fingerprint(wh):
-    return query(wh, "SELECT count(*), round(sum(value), 6), max(r.run_id) FROM observations, "
+    return query(wh, "SELECT count(*), round(sum(value), 6), max(r.run_id) FROM observations_all, "
                      "(SELECT max(run_id) run_id FROM runs) r")
 
 
@@ -53,13 +53,13 @@ def good_bytes():
 def run_bad(tmp_path, published, capsys, content, name=GOOD, *extra):
     before = fingerprint(published)
     folder = one_file_folder(tmp_path, content, name)
-    code = main(["run", "--snapshots", str(folder), "--warehouse", str(published), *extra])
+    code = main(["run", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(published), *extra])
     err = capsys.readouterr().err
     return code, err, before
 
 
 def observations_fingerprint(wh):
-    return query(wh, "SELECT count(*), round(sum(value), 6) FROM observations WHERE source_id='un_egov'")
+    return query(wh, "SELECT count(*), round(sum(value), 6) FROM observations_all WHERE source_id='un_egov'")
 
 
 FILE_LEVEL = {
@@ -123,18 +123,20 @@ def test_row_level_faults_are_quarantined_and_the_rest_loads(tmp_path, published
     code, err, _ = run_bad(tmp_path, published, capsys, replace_line(good_bytes(), country, line))
     assert code == 0, err
     assert f"{GOOD} row" in err and reason in err, err
-    rejects = query(published, "SELECT file, row, reason, record FROM rejects WHERE reason NOT LIKE 'excluded:%'")
+    rejects = query(published, "SELECT file, row, reason, record FROM rejects "
+                               "WHERE source_id = 'un_egov' AND reason NOT LIKE 'excluded:%'")
     assert rejects and all(r[0] == GOOD and reason in r[2] for r in rejects)
-    assert query(published, "SELECT count(*) FROM observations WHERE iso3=? AND year=2020", [iso3])[0][0] == 0
-    assert query(published, "SELECT count(DISTINCT iso3) FROM observations")[0][0] >= 190
-    assert query(published, "SELECT max(year) FROM observations")[0][0] == 2020
+    assert query(published, "SELECT count(*) FROM observations_all WHERE iso3=? AND year=2020 "
+                            "AND source_id='un_egov'", [iso3])[0][0] == 0
+    assert query(published, "SELECT count(DISTINCT iso3) FROM observations_all WHERE source_id='un_egov'")[0][0] >= 190
+    assert query(published, "SELECT max(year) FROM observations_all WHERE source_id='un_egov'")[0][0] == 2020
 
 
 def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy):
     path = snapshot_copy / "un_egov" / GOOD
     path.write_bytes(path.read_bytes().replace(b"0.83750", b"0.93750"))
     before = observations_fingerprint(published)
-    code = main(["run", "--snapshots", str(snapshot_copy), "--warehouse", str(published)])
+    code = main(["run", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse", str(published)])
     err = capsys.readouterr().err
     assert code == 0 and "bytes do not match the manifest" in err and GOOD in err
     assert observations_fingerprint(published) == before
@@ -144,9 +146,10 @@ def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy
 def test_a_failed_source_with_nothing_published_before_is_listed_as_failed(tmp_path, capsys):
     folder = one_file_folder(tmp_path, b"")
     wh = tmp_path / "fresh.duckdb"
-    assert main(["run", "--snapshots", str(folder), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(wh)]) == 0
     assert "FAILED" in capsys.readouterr().out
-    assert query(wh, "SELECT source_id, stale, error LIKE '%file is empty%' FROM sources") == [("un_egov", True, True)]
+    assert query(wh, "SELECT source_id, stale, error LIKE '%file is empty%' FROM sources "
+                     "WHERE source_id = 'un_egov'") == [("un_egov", True, True)]
     assert query(wh, "SELECT count(*) FROM observations")[0][0] == 0
 
 

@@ -71,8 +71,9 @@ def test_public_views_sources_and_runs(warehouse):
     expected = {f["file"]: f["sha256"] for f in manifest["files"]}
     got = dict(query(warehouse, "SELECT file, sha256 FROM sources WHERE source_id='un_egov'"))
     assert got == expected
-    loaded = query(warehouse, "SELECT sum(rows_loaded) FROM sources")[0][0]
-    assert loaded == query(warehouse, "SELECT count(*) FROM observations")[0][0]
+    loaded = query(warehouse, "SELECT sum(rows_loaded) FROM sources WHERE source_id = 'un_egov'")[0][0]
+    assert loaded == query(warehouse, "SELECT count(*) FROM observations_all WHERE source_id = 'un_egov'")[0][0]
+    assert loaded == query(warehouse, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0]
     status, sources = query(warehouse, "SELECT status, sources FROM runs")[0]
     assert status == "succeeded" and json.loads(sources)["un_egov"]["rows_loaded"] == loaded
     indicators = {r[0] for r in query(warehouse, "SELECT indicator_id FROM indicators")}
@@ -85,7 +86,7 @@ def test_a_new_survey_year_is_picked_up_without_code_change(tmp_path, snapshot_c
     text = (snapshot_copy / "un_egov" / "EGOV_DATA_2024.csv").read_text(encoding="utf-8")
     (snapshot_copy / "un_egov" / "EGOV_DATA_2026.csv").write_text(text.replace("\n2024,", "\n2026,"), encoding="utf-8")
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--snapshots", str(snapshot_copy), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse", str(wh)]) == 0
     assert "EGOV_DATA_2026.csv: not in manifest.json" in capsys.readouterr().err
     assert query(wh, "SELECT count(DISTINCT iso3) FROM observations WHERE year=2026")[0][0] == 193
     assert query(wh, "SELECT n_countries FROM aggregates WHERE group_id='world' AND indicator_id='un.egdi' AND year=2026")[0][0] == 193
@@ -95,11 +96,11 @@ def test_a_new_survey_year_is_picked_up_without_code_change(tmp_path, snapshot_c
 def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
     wh = tmp_path / "w.duckdb"
     shutil.copy(warehouse, wh)
-    before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations")
+    before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all")
     # A real `digigov run`, killed with SIGKILL after its new file is fully built, before publishing.
     script = ("import os, signal, sys; import digigov.warehouse.build as b; "
               "b.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
-              "from digigov.flows.cli import main; sys.exit(main(['run', '--warehouse', sys.argv[1]]))")
+              "from digigov.flows.cli import main; sys.exit(main(['run', '--only', 'un_egov', '--warehouse', sys.argv[1]]))")
     from prefect.settings import PREFECT_API_URL
 
     log = tmp_path / "run.log"
@@ -108,9 +109,9 @@ def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
                               env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}, timeout=300)
     assert proc.returncode == -signal.SIGKILL, log.read_text()
     assert list(tmp_path.glob(".w.duckdb.*.building"))  # the unpublished build is left aside ...
-    assert query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations") == before
+    assert query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all") == before
     # ... and the next run takes the (released) lock, publishes, and clears the stray file
-    assert main(["run", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     assert not list(tmp_path.glob(".w.duckdb.*.building"))
     statuses = [r[0] for r in query(wh, "SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["succeeded", "interrupted", "succeeded"]
@@ -133,7 +134,7 @@ def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
     t = threading.Thread(target=reader)
     t.start()
     try:
-        refresh(warehouse=str(wh))
+        refresh(warehouse=str(wh), only=["un_egov"])
     finally:
         done.set()
         t.join()
@@ -146,10 +147,21 @@ def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
 def test_a_second_writer_is_refused_with_the_running_run_named(tmp_path, capsys):
     wh = tmp_path / "w.duckdb"
     with writer_lock(wh, "RUN-A"):
-        assert main(["run", "--warehouse", str(wh)]) == 1
+        assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 1
     err = capsys.readouterr().err
     assert "being built by digigov run RUN-A" in err and not wh.exists()
     with pytest.raises(WarehouseError):
         with writer_lock(wh, "RUN-B"):
             with writer_lock(wh, "RUN-C"):
                 pass
+
+
+def test_only_refreshes_the_named_sources_and_keeps_the_others(tmp_path, warehouse):
+    wh = tmp_path / "w.duckdb"
+    shutil.copy(warehouse, wh)
+    before = query(wh, "SELECT source_id, count(*), round(sum(value), 6) FROM observations_all GROUP BY 1 ORDER BY 1")
+    assert len(before) >= 8
+    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    after = query(wh, "SELECT source_id, count(*), round(sum(value), 6) FROM observations_all GROUP BY 1 ORDER BY 1")
+    assert after == before
+    assert query(wh, "SELECT count(*) FROM sources WHERE stale")[0][0] == 0

@@ -78,12 +78,13 @@ def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0):
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
           failed: dict[str, str] | None = None, previous: Path | None = None,
-          survey: dict | None = None) -> dict:
+          survey: dict | None = None, kept: list[str] | None = None) -> dict:
     """Create the warehouse file `target` from staged sources; return counts for the summary.
 
     `failed` maps the sources that could not be staged to their error: their rows are carried
     over from the `previous` warehouse and marked stale, so one broken source never empties or
-    half-updates the others. `survey` is the staged survey inbox (sources/survey.py), if any."""
+    half-updates the others. `kept` are the sources a run left out (--only): carried over as they
+    were. `survey` is the staged survey inbox (sources/survey.py), if any."""
     target.unlink(missing_ok=True)
     con = duckdb.connect(str(target))
     try:
@@ -92,6 +93,8 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
             load_staged(con, s, run["run_id"])
         for source_id, error in (failed or {}).items():
             carry_over(con, source_id, error, previous)
+        for source_id in kept or []:
+            carry_over(con, source_id, None, previous)
         observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
@@ -210,8 +213,9 @@ def run_checks(con) -> list[str]:
 CARRIED_TABLES = ["observation", "classification"]
 
 
-def carry_over(con, source_id: str, error: str, previous: Path | None) -> None:
-    """Copy a failed source's rows from the previous warehouse, marked stale with the error."""
+def carry_over(con, source_id: str, error: str | None, previous: Path | None) -> None:
+    """Copy a source's rows from the previous warehouse: a failed source's marked stale with the
+    error; a source left out of the run (--only) as it was."""
     carried = False
     if previous and previous.exists():
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
@@ -222,14 +226,15 @@ def carry_over(con, source_id: str, error: str, previous: Path | None) -> None:
                             "WHERE source_id = ?", [source_id])
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
+            stale, err = ("true", "?") if error else ("stale", "error")
             con.execute(f"INSERT INTO core.source_file ({', '.join(cols)}, stale, error) "
-                        f"SELECT {', '.join(cols)}, true, ? FROM prev.core.source_file WHERE source_id = ?",
-                        [error, source_id])
+                        f"SELECT {', '.join(cols)}, {stale}, {err} FROM prev.core.source_file WHERE source_id = ?",
+                        [error, source_id] if error else [source_id])
             carried = con.execute("SELECT count(*) FROM core.source_file WHERE source_id = ?",
                                   [source_id]).fetchone()[0] > 0
         finally:
             con.execute("DETACH prev")
-    if not carried:
+    if not carried and error:
         con.execute("INSERT INTO core.source_file (source_id, file, sha256, rows_loaded, rows_rejected, stale, error) "
                     "VALUES (?, '', '', 0, 0, true, ?)", [source_id, error])
 

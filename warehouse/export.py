@@ -24,6 +24,8 @@ from typing import Any, Callable
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -528,8 +530,10 @@ def _charts(wb, ind_ws, ind_meta, ts_ws, ts_meta, year) -> tuple[int, str]:
             bar.add_data(data, titles_from_data=False)
         _name_series(bar.series[0], ind_ws, 1, ind_meta["value_col"], "EGDI")
         _name_series(bar.series[1], ind_ws, 1, ind_meta["world_col"], "World average")
+        # Country names are text: a string reference, or Excel would number the bars 1, 2, 3 …
         cats = Reference(ind_ws, min_col=ind_meta["country_col"], min_row=rows[0], max_row=rows[-1])
-        bar.set_categories(cats)
+        for series in bar.series:
+            series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
         _axes_visible(bar)
         bar.width, bar.height = 24, 11
         ws.add_chart(bar, "A3")
@@ -561,16 +565,12 @@ def _charts(wb, ind_ws, ind_meta, ts_ws, ts_meta, year) -> tuple[int, str]:
         n += 1
     else:
         notes.append("No EGDI time series for the selection: the line chart is left out.")
-    put(ws, 1, 1, "Native Excel charts drawn from the sheets Indicators and Time series. "
-        + " ".join(notes))
+    put(ws, 1, 1, " ".join(["Native Excel charts drawn from the sheets Indicators and Time series.", *notes]))
     return n, ws.title
 
 
 def _name_series(series, ws, row: int, col: int, fallback: str | None) -> None:
     """Name a series after its header cell, so renaming the header renames the legend."""
-    from openpyxl.chart.series import SeriesLabel
-    from openpyxl.chart.data_source import StrRef
-
     ref = f"'{ws.title}'!${get_column_letter(col)}${row}"
     series.tx = SeriesLabel(strRef=StrRef(ref)) if fallback is None else SeriesLabel(v=fallback)
 

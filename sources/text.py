@@ -1,0 +1,24 @@
+"""Text files as published: the checks every CSV source makes before parsing a byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digigov.errors import SourceFileError
+
+
+def decode_text(path: Path, data: bytes, *, encoding_hint: str, require_final_newline: bool = True) -> str:
+    """The file's text (a UTF-8 BOM dropped), or SourceFileError for an empty file, bytes that are
+    not UTF-8 (with offset and line), or, when the publisher always ends the file with a newline,
+    a last line cut off by an interrupted download."""
+    if not data.strip():
+        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
+                              encoding_hint) from None
+    if require_final_newline and not text.endswith(("\n", "\r")):
+        raise SourceFileError(path, "last line is not terminated: the file looks truncated", "re-download it")
+    return text
