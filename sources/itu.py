@@ -31,6 +31,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import Mapped
 from digigov.sources.http import get_bytes
+from digigov.sources.text import decode_text
 
 SOURCE_ID = "itu"
 FILE_GLOB = "individuals-using-the-internet.csv"
@@ -83,14 +84,9 @@ def read(path: Path) -> pd.DataFrame:
     extra columns are ignored. Raises SourceFileError for an empty file, bytes that are not UTF-8,
     a broken or truncated CSV, or a missing column."""
     path = Path(path)
-    data = path.read_bytes()
-    if not data.strip():
-        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-                              "the DataHub export is UTF-8; re-download it") from None
+    # The DataHub export does not end with a newline: truncation is caught by the strict parser.
+    text = decode_text(path, path.read_bytes(), encoding_hint="the DataHub export is UTF-8; re-download it",
+                       require_final_newline=False)
     try:
         # strict: an unterminated quoted field (a download cut inside dataSource) is an error,
         # not a record silently swallowing the rest of the file.

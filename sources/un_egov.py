@@ -18,6 +18,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import Mapped
 from digigov.sources.http import get_bytes
+from digigov.sources.text import decode_text
 
 SOURCE_ID = "un_egov"
 FILE_GLOB = "EGOV_DATA_*.csv"
@@ -66,18 +67,7 @@ def read(path: Path) -> pd.DataFrame:
     trailing spaces inside quoted country names. Raises SourceFileError for an empty file,
     bytes that are not UTF-8, a wrong header, or an unterminated final line."""
     path = Path(path)
-    data = path.read_bytes()
-    if not data.strip():
-        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
-                              "the egovkb files are UTF-8; re-save the file as UTF-8") from None
-    if not text.endswith(("\n", "\r")):
-        raise SourceFileError(path, "last line is not terminated: the file looks truncated",
-                              "re-download it")
+    text = decode_text(path, path.read_bytes(), encoding_hint="the egovkb files are UTF-8; re-save the file as UTF-8")
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:

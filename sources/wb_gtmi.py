@@ -12,17 +12,16 @@ unless told to recompute it. Calamine reads the cells as stored, and is the fast
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 import python_calamine
 
-from digigov.errors import FetchError, SourceFileError
+from digigov.errors import SourceFileError
 from digigov.sources import source_config
 from digigov.sources.base import Mapped
-from digigov.sources.http import get_bytes
+from digigov.sources.xlsx import fetch_xlsx
 from digigov.transforms.catalogue import catalogue
 
 SOURCE_ID = "wb_gtmi"
@@ -53,23 +52,8 @@ def release_of(path: Path) -> str:
 # ---- fetch ----------------------------------------------------------------------------------
 
 def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
-    """Download the configured workbook(s); refuse a body that is not an xlsx with the data sheet.
-
-    An HTML error or login page has no zip signature; a zip that is not this workbook lacks the sheet."""
-    payloads = {}
-    for name in cfg["files"]:
-        data = get_bytes(f"{base_url.rstrip('/')}/{name}", session=session)
-        if not data.startswith(ZIP_SIGNATURE):
-            raise FetchError(f"{name}: the server answered, but not with an xlsx workbook (no zip signature; "
-                             f"body starts {data[:60]!r}); not stored")
-        try:
-            sheets = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
-        except Exception as exc:  # calamine raises several error types for broken archives
-            raise FetchError(f"{name}: not a readable xlsx workbook ({type(exc).__name__}: {exc}); not stored") from None
-        if cfg["sheet"] not in sheets:
-            raise FetchError(f"{name}: workbook has no sheet {cfg['sheet']!r} (sheets: {sheets}); not stored")
-        payloads[name] = data
-    return payloads
+    """Download the configured workbook(s); refuse a body that is not an xlsx with the data sheet."""
+    return fetch_xlsx(cfg, base_url, session)
 
 
 # ---- read -----------------------------------------------------------------------------------

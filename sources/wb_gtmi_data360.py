@@ -19,6 +19,7 @@ from digigov.errors import FetchError, SourceFileError
 from digigov.sources import source_config
 from digigov.sources.base import Mapped
 from digigov.sources.http import get_bytes
+from digigov.sources.text import decode_text
 
 SOURCE_ID = "wb_gtmi_data360"
 FILE_GLOB = "GTMI_*.csv"
@@ -77,17 +78,7 @@ def read(path: Path) -> pd.DataFrame:
     file and for a header that is not the Data360 wide layout, naming the column at fault."""
     path = Path(path)
     cfg = _cfg()
-    data = path.read_bytes()
-    if not data.strip():
-        raise SourceFileError(path, "file is empty", "re-download it or remove it from the snapshot")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise SourceFileError(path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})",
-                              "Data360 exports are UTF-8; re-download the file") from None
-    if not text.endswith(("\n", "\r")):
-        raise SourceFileError(path, "last line is not terminated: the file looks truncated", "re-download it")
+    text = decode_text(path, path.read_bytes(), encoding_hint="Data360 exports are UTF-8; re-download the file")
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:

@@ -35,8 +35,8 @@ def fetch_xlsx(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
                              f"(body starts {data[:60]!r}); not stored")
         try:
             sheets = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
-        except python_calamine.CalamineError as exc:
-            raise FetchError(f"{name}: not a readable xlsx workbook ({exc}); not stored") from None
+        except Exception as exc:  # calamine raises several error types for broken archives
+            raise FetchError(f"{name}: not a readable xlsx workbook ({type(exc).__name__}: {exc}); not stored") from None
         if cfg["sheet"] not in sheets:
             raise FetchError(f"{name}: workbook has no sheet {cfg['sheet']!r} (sheets: {sheets}); not stored")
         payloads[name] = data
