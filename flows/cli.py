@@ -43,6 +43,19 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--warehouse", metavar="PATH")
     e.add_argument("--force", action="store_true", help="replace an existing file")
 
+    sv = sub.add_parser("serve", help="serve the refresh flow on a cron schedule (needs a running Prefect server)")
+    sv.add_argument("--cron", metavar="EXPR", help='cron schedule in UTC (default "0 6 * * 1": Mondays 06:00)')
+    sv.add_argument("--name", default="digigov-weekly", help="deployment name (default digigov-weekly)")
+    sv.add_argument("--warehouse", metavar="PATH")
+    smode = sv.add_mutually_exclusive_group()
+    smode.add_argument("--online", dest="online", action="store_true", default=True,
+                       help="scheduled runs fetch new snapshots first (default)")
+    smode.add_argument("--offline", dest="online", action="store_false")
+    sv.add_argument("--strict", action="store_true")
+
+    st = sub.add_parser("status", help="last runs, each source's release and freshness, rejects, contradictions")
+    st.add_argument("--warehouse", metavar="PATH")
+
     q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
     q.add_argument("statement")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -63,9 +76,10 @@ def cmd_run(args) -> int:
     from digigov.sources import source_ids
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    unknown = sorted(set(only or []) - set(source_ids()))
+    known = source_ids(include_disabled=True)
+    unknown = sorted(set(only or []) - set(known))
     if unknown:
-        return usage_error(f"unknown source {', '.join(map(repr, unknown))}; known sources: {', '.join(source_ids())}")
+        return usage_error(f"unknown source {', '.join(map(repr, unknown))}; known sources: {', '.join(known)}")
     if args.snapshots and not os.path.isdir(args.snapshots):
         return usage_error(f"--snapshots {args.snapshots}: no such folder")
     if args.inbox and not os.path.isdir(args.inbox):
@@ -136,6 +150,25 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from digigov.flows.serve import DEFAULT_CRON, serve
+
+    serve(args.cron or DEFAULT_CRON, name=args.name, warehouse=args.warehouse,
+          online=args.online, strict=args.strict)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from digigov.settings import warehouse_path
+    from digigov.warehouse.status import as_text, status
+
+    wh = warehouse_path(args.warehouse)
+    print(f"warehouse {wh}\n")
+    print(as_text(status(wh)))
+    return 0
+
+
 def cmd_sql(args) -> int:
     from digigov.settings import warehouse_path
     from digigov.warehouse.query import query, render
@@ -153,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging()
     try:
-        commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "survey-template": cmd_survey_template}
+        commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "status": cmd_status, "serve": cmd_serve,
+                    "survey-template": cmd_survey_template}
         return commands[args.command](args)
     except DigigovError as exc:
         print(f"digigov {args.command}: error: {exc}", file=sys.stderr)

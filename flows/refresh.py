@@ -22,6 +22,7 @@ from digigov.sources import fetch_snapshot, source_ids
 from digigov.transforms.stage import stage_source
 from digigov.warehouse import runlog
 from digigov.warehouse.build import build, building_path, publish, remove_stray_builds, writer_lock
+from digigov.warehouse.status import as_markdown, status
 
 log = logging.getLogger("digigov")
 NO_CACHE = dict(cache_policy=None, persist_result=False)
@@ -34,9 +35,10 @@ def fetch_task(source_id: str) -> str:
 
 @task(name="stage", **NO_CACHE)
 def stage_task(source_id: str, snapshots: str | None, work_dir: str) -> dict:
-    """Stage a source; a fault in its input comes back as {"error": …} for the flow to decide on."""
+    """Stage a source (reusing its staged rows when nothing changed); a fault in its input comes
+    back as {"error": …} for the flow to decide on."""
     try:
-        return stage_source(source_id, snapshots, work_dir)
+        return stage_source(source_id, snapshots, work_dir, cache_dir=home() / "cache" / "staged")
     except DigigovError as exc:
         return {"source_id": source_id, "error": str(exc)}
 
@@ -69,6 +71,19 @@ def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
 @task(name="publish", **NO_CACHE)
 def publish_task(built: str, warehouse: str) -> None:
     publish(Path(built), Path(warehouse))
+
+
+@task(name="report", **NO_CACHE)
+def report_task(warehouse: str) -> None:
+    """Prefect artifacts of the run: per-source counts (table) and the data-quality summary."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    report = status(Path(warehouse))
+    table = report["sources"].astype(object).where(report["sources"].notna(), None)
+    create_table_artifact(key="digigov-sources", table=table.to_dict("records"),
+                          description="Rows loaded, rejected and freshness per source")
+    create_markdown_artifact(key="digigov-data-quality", markdown=as_markdown(report),
+                             description="Rejects by reason, stale sources, contradictions, changes")
 
 
 def new_run_id() -> str:
@@ -118,18 +133,20 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                        seconds=round(time.perf_counter() - started, 3),
                        sources={**{s["source_id"]: {
                            "rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
+                           "reused": s.get("reused", False),
                            "stale": s["source_id"] in stale, "origin": s["origin"],
                            "sha256": {f["file"]: f["sha256"] for f in s["files"]}} for s in staged},
                            **{sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()},
                            "survey": {"rows_loaded": survey["rows_loaded"], "rows_rejected": survey["rows_rejected"],
                                       "origin": survey["origin"],
                                       "sha256": {f["file"]: f.get("sha256") for f in survey["files"]}}})
-            kept = [sid for sid in source_ids() if sid not in selected]  # --only: the rest stays as it was
+            kept = [sid for sid in source_ids(include_disabled=True) if sid not in selected]  # --only: the rest stays
             counts = build_task(str(built), staged, run, runlog.history(target, run_id), failed, str(target),
                                 survey, kept)
             for problem in counts.get("check_problems", []) + counts.get("contradictions", []):
                 log.warning(problem)
             publish_task(str(built), str(target))
+            report_task(str(target))
         except BaseException as exc:
             built.unlink(missing_ok=True)
             run.update(status="failed", finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),
@@ -179,5 +196,7 @@ def _report(summary: dict) -> None:
     if summary["rows_invalid"] > len(summary["reject_samples"]):
         log.warning("%s: %d more rejected rows: SELECT * FROM rejects", sid,
                     summary["rows_invalid"] - len(summary["reject_samples"]))
-    log.info("%s: %d observations loaded, %d rows rejected (%s snapshot, %d files)",
-             sid, summary["rows_loaded"], summary["rows_rejected"], summary["origin"], len(summary["files"]))
+    log.info("%s: %d observations %s, %d rows rejected (%s snapshot, %d files)",
+             sid, summary["rows_loaded"],
+             "reused (snapshot, code and config unchanged)" if summary.get("reused") else "loaded",
+             summary["rows_rejected"], summary["origin"], len(summary["files"]))

@@ -17,14 +17,17 @@ from digigov.errors import DigigovError
 from digigov.settings import load_source_configs
 
 
-def source_ids() -> list[str]:
-    return list(load_source_configs())
+def source_ids(include_disabled: bool = False) -> list[str]:
+    """Sources a run covers by default; `enabled: false` in a source's config leaves it to --only
+    (e.g. a large optional source without an embedded snapshot)."""
+    return [sid for sid, cfg in load_source_configs().items()
+            if include_disabled or cfg["source"].get("enabled", True)]
 
 
 def source_config(source_id: str) -> dict:
     """The `source` part of config/sources/<source_id>.yaml."""
     cfg = load_source_configs()
-    if source_id not in cfg:
+    if source_id not in cfg:  # disabled sources are known: --only may name them
         raise DigigovError(f"unknown source '{source_id}'; known sources: {', '.join(cfg)}")
     return cfg[source_id]["source"]
 

@@ -12,6 +12,12 @@ A source module (sources/<name>.py) defines:
     to_observations(clean, cfg, catalogue) -> Mapped the common long format
 
 Everything after that (country harmonisation, the observation schema, staging) is shared.
+
+A large source may instead define stage_duckdb(files, cfg, catalogue, out_dir) -> dict, which
+validates, harmonises and writes out_dir/{observations,rejects,classifications}.parquet itself
+inside DuckDB (same columns as the shared path) and returns {"files": [one record per file with
+file, release, last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected",
+"rows_invalid", "reject_samples"}. A source with `enabled: false` in its config runs only with --only.
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ and small summaries between tasks. The warehouse build reads the Parquet files i
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -81,15 +85,87 @@ def _last_updated(mod, f: SnapshotFile) -> str | None:
     return (hook(f.path) if hook else None) or f.meta.get("last_updated")
 
 
-def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path) -> dict:
-    """Stage every file of a source's snapshot; return a JSON-able summary for the build."""
+# The code a source's staged rows depend on besides its own module: a change to any of these
+# (or to the snapshot, its manifest, or the config) invalidates the staged rows.
+SHARED_CODE = ["sources/base.py", "sources/text.py", "sources/xlsx.py", "transforms/stage.py",
+               "transforms/validate.py", "transforms/countries.py", "transforms/observations.py",
+               "transforms/catalogue.py"]
+KEEP_CACHED = 2  # staged versions kept per source
+
+
+def stage_key(source_id: str, mod, files: list[SnapshotFile]) -> str:
+    """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
+    entries, the module and the shared transforms, the config, and the digigov version."""
+    from digigov import __version__
+    from digigov.settings import CONFIG_DIR, PACKAGE_ROOT
+
+    h = hashlib.sha256(f"{source_id}\0{__version__}\0".encode())
+    for f in files:
+        h.update(json.dumps([f.name, f.sha256, f.meta], sort_keys=True, default=str).encode())
+    code = [Path(mod.__file__)] + [_package_file(PACKAGE_ROOT, rel) for rel in SHARED_CODE]
+    config = [CONFIG_DIR / "countries.yaml", CONFIG_DIR / "sources" / f"{source_id}.yaml",
+              *sorted((CONFIG_DIR / "indicators").glob("*.yaml"))]
+    for path in code + config:
+        h.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return h.hexdigest()[:20]
+
+
+def _package_file(package_root: Path, rel: str) -> Path:
+    """A shared module's file, found through its package (the layout maps folders to packages)."""
+    package, name = rel.split("/")
+    return Path(importlib.import_module(f"digigov.{package}").__file__).parent / name
+
+
+def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path,
+                 cache_dir: str | Path | None = None) -> dict:
+    """Stage every file of a source's snapshot; return a JSON-able summary for the build.
+
+    With `cache_dir`, staged rows are kept under a fingerprint of snapshot, code and config
+    (stage_key): an unchanged source is not read or validated again, its rows are reused."""
     cfg = source_config(source_id)
     mod = module_for(source_id)
     origin, folder = locate(source_id, snapshots_dir, mod.FILE_GLOB)
     defaults = {k: cfg.get(k) for k in PROVENANCE_FIELDS}
     files, warnings = verify(folder, mod.FILE_GLOB, defaults)
-    out = Path(work_dir) / source_id
-    out.mkdir(parents=True, exist_ok=True)
+    if cache_dir is None:
+        out = Path(work_dir) / source_id
+        out.mkdir(parents=True, exist_ok=True)
+        return _stage_into(out, source_id, mod, cfg, files, defaults, origin, folder, warnings)
+    cached = Path(cache_dir) / source_id
+    key = stage_key(source_id, mod, files)
+    final = cached / key
+    if (final / "summary.json").exists():
+        summary = json.loads((final / "summary.json").read_text(encoding="utf-8"))
+        os.utime(final)  # most recently used, for the clean-up below
+        return {**summary, "origin": origin, "folder": str(folder), "dir": str(final),
+                "warnings": warnings, "reused": True}
+    partial = cached / f".{key}.{os.getpid()}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    summary = _stage_into(partial, source_id, mod, cfg, files, defaults, origin, folder, warnings)
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    (final / "summary.json").write_text(json.dumps({**summary, "dir": str(final)}, indent=2, default=str),
+                                        encoding="utf-8")
+    for old in sorted((p for p in cached.iterdir() if not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_CACHED:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return {**summary, "dir": str(final)}
+
+
+def _stage_into(out: Path, source_id: str, mod, cfg: dict, files: list[SnapshotFile], defaults: dict,
+                origin: str, folder: Path, warnings: list[str]) -> dict:
+    if hasattr(mod, "stage_duckdb"):
+        # Large sources validate and reshape inside DuckDB instead of pandas (sources/base.py).
+        summary = mod.stage_duckdb(files, cfg, catalogue(), out)
+        summary["files"] = [{**defaults, **f.meta, **rec, "source_id": source_id, "sha256": f.sha256,
+                             "size": f.size, "recorded": f.recorded,
+                             "precedence": int(cfg.get("precedence", 0))}
+                            for f, rec in zip(files, summary["files"])]
+        summary = {"source_id": source_id, "origin": origin, "folder": str(folder), "dir": str(out),
+                   "warnings": warnings, "reused": False, **summary}
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        return summary
     observations, rejects, classes, file_records = [], [], [], []
     for f in files:
         obs, rej, cls = stage_file(source_id, f, cfg)
@@ -112,6 +188,6 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     summary = {"source_id": source_id, "origin": origin, "folder": str(folder),
                "dir": str(out), "files": file_records, "warnings": warnings,
                "rows_loaded": len(obs_all), "rows_rejected": len(rej_all),
-               "rows_invalid": len(invalid), "reject_samples": samples}
+               "rows_invalid": len(invalid), "reject_samples": samples, "reused": False}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     return summary

@@ -102,6 +102,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         con.execute(sql("aggregates.sql"))
         load_assessment(con, survey, run["run_id"])
         problems = run_checks(con)
+        changes = record_changes(con, previous)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
                              for r in [*history, run]]).reindex(columns=RUN_COLUMNS)
         runs = runs.drop_duplicates("run_id", keep="last")
@@ -117,6 +118,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
             "SELECT 'readiness', count(*) FROM core.readiness UNION ALL "
             "SELECT 'findings', count(*) FROM core.finding").fetchall())
         counts["check_problems"] = problems
+        counts["changes"] = changes
         counts["contradictions"] = contradictions
         con.execute("CHECKPOINT")
     finally:
@@ -164,6 +166,7 @@ def load_assessment(con, survey: dict | None, run_id: str) -> None:
         con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
                     [run_id, str(d / "rejects.parquet")])
         files = pd.DataFrame(survey["files"])
+        files = files[files["status"] != "skipped"]  # not workbooks (a README): reported in the run log only
         files = files.assign(source_id="survey", snapshot_origin=survey.get("origin", "inbox"),
                              recorded=True, error=files.get("reason"), publisher="survey respondents",
                              title="Needs-assessment survey workbook (" + files["status"] + ")")
@@ -195,6 +198,30 @@ def evaluate_findings(con) -> list[str]:
         if status == "contradicted":
             contradictions.append(f"finding {finding_id} contradicted by the data: {statement} — data: {detail}")
     return contradictions
+
+
+CHANGE_TOLERANCE = 1e-9  # relative: a value "changed" when it moved by more than this
+
+
+def record_changes(con, previous: Path | None) -> list[str]:
+    """Compare with the warehouse this build replaces; a first build, or an old file this
+    version cannot read, records nothing."""
+    if not previous or not previous.exists():
+        return []
+    con.execute("CREATE TEMP TABLE change_param AS SELECT ?::DOUBLE AS tolerance", [CHANGE_TOLERANCE])
+    try:
+        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
+    except duckdb.Error:
+        return []
+    try:
+        con.execute(sql("changes.sql"))
+    except duckdb.Error as exc:
+        con.execute("INSERT INTO core.change VALUES ('not compared', 'previous warehouse', ?)",
+                    [str(exc).splitlines()[0]])
+    finally:
+        con.execute("DETACH prev")
+    return [f"{kind}: {item}" + (f" ({detail})" if detail else "")
+            for kind, item, detail in con.execute("SELECT * FROM core.change ORDER BY 1, 2").fetchall()]
 
 
 def run_checks(con) -> list[str]:

@@ -10,7 +10,7 @@ WITH members AS (
     FROM core.country_group WHERE aggregate
 )
 SELECT m.group_id, o.indicator_id, o.year,
-       avg(o.value)  AS value,
+       avg(o.value ORDER BY o.iso3) AS value,   -- ordered: identical bits on every run
        count(*)      AS n_countries,
        any_value(m.basis) || ' (' || count(*) || ' countries'
          || CASE WHEN m.group_id = 'world' THEN ''

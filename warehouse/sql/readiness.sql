@@ -26,7 +26,7 @@ normed AS (
     JOIN core.indicator i USING (indicator_id)
 ),
 ind_part AS (
-    SELECT m.dimension_id, n.iso3, avg(n.norm) AS indicator_score, max(n.year) AS year,
+    SELECT m.dimension_id, n.iso3, avg(n.norm ORDER BY n.indicator_id) AS indicator_score, max(n.year) AS year,
            string_agg(n.indicator_id || ' ' || n.year || ' = ' || round(n.value, 3)
                       || ' (normalised ' || round(n.norm, 2) || ')', '; ' ORDER BY n.indicator_id) AS parts,
            list(n.indicator_id) AS present
@@ -35,7 +35,7 @@ ind_part AS (
     GROUP BY m.dimension_id, n.iso3
 ),
 survey_part AS (
-    SELECT dimension_id, iso3, avg(score) AS survey_score, bool_or(is_sample) AS uses_sample,
+    SELECT dimension_id, iso3, avg(score ORDER BY response_id) AS survey_score, bool_or(is_sample) AS uses_sample,
            count(score) AS n_scored, count(DISTINCT source_file) AS n_workbooks,
            max(try_cast(left(response_date, 4) AS INTEGER)) AS year
     FROM core.survey_response
@@ -68,12 +68,12 @@ scored AS (
     FROM joined j, p
 ),
 comparators AS (
-    SELECT s.dimension_id, avg(s.indicator_score) AS v
+    SELECT s.dimension_id, avg(s.indicator_score ORDER BY s.iso3) AS v
     FROM scored s JOIN core.country_group g ON g.iso3 = s.iso3 AND g.group_id = 'comparator'
     GROUP BY s.dimension_id
 ),
 world AS (
-    SELECT s.dimension_id, avg(s.indicator_score) AS v
+    SELECT s.dimension_id, avg(s.indicator_score ORDER BY s.iso3) AS v
     FROM scored s JOIN core.country c ON c.iso3 = s.iso3 AND c.un_member
     GROUP BY s.dimension_id
 )

@@ -210,6 +210,13 @@ CREATE TABLE core.check_run (
     problems INTEGER NOT NULL
 );
 
+-- What this build changed against the warehouse it replaces (see warehouse/sql/changes.sql).
+CREATE TABLE core.change (
+    kind   VARCHAR NOT NULL,   -- indicator added/removed, country added/removed, values changed
+    item   VARCHAR NOT NULL,
+    detail VARCHAR
+);
+
 CREATE TABLE core.reject (
     run_id    VARCHAR NOT NULL,
     source_id VARCHAR NOT NULL,

@@ -53,6 +53,9 @@ CREATE VIEW checks AS
 SELECT r.check_id, r.problems, p.iso3, p.detail
 FROM core.check_run r LEFT JOIN core.check_problem p USING (check_id);
 
+CREATE VIEW changes AS
+SELECT kind, item, detail FROM core.change;
+
 CREATE VIEW rejects AS
 SELECT run_id, source_id, file, row, reason, record FROM core.reject;
 

@@ -1,0 +1,96 @@
+"""Operations: incremental refresh, status, Prefect artifacts, two writers at once."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from digigov.flows.cli import main
+from digigov.flows.refresh import refresh
+from tests.conftest import query
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+CONTENT = {  # what analysts query; must not differ between an unchanged run and its repeat
+    "observations": "SELECT * FROM observations_all ORDER BY ALL",
+    "aggregates": "SELECT * FROM aggregates ORDER BY ALL",
+    "readiness": "SELECT * FROM readiness ORDER BY ALL",
+    "findings": "SELECT * FROM findings ORDER BY ALL",
+    "rejects": "SELECT source_id, file, row, reason, record FROM rejects ORDER BY ALL",
+    "sources": "SELECT * FROM sources ORDER BY ALL",
+}
+
+
+def test_an_unchanged_second_run_reuses_staged_rows_and_publishes_the_same_content(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    first = refresh(warehouse=str(wh))
+    before = {k: query(wh, q) for k, q in CONTENT.items()}
+    second = refresh(warehouse=str(wh))
+    assert not any(s["reused"] for s in first["sources"])
+    assert all(s["reused"] for s in second["sources"])
+    assert {k: query(wh, q) for k, q in CONTENT.items()} == before
+    assert query(wh, "SELECT count(*) FROM changes")[0][0] == 0
+    reused = query(wh, "SELECT count(*) FROM runs, json_each(sources) j WHERE j.value->>'reused' = 'true'")
+    assert reused[0][0] == len(second["sources"])
+
+
+def test_a_changed_snapshot_is_staged_again(tmp_path, snapshot_copy):
+    wh = tmp_path / "w.duckdb"
+    refresh(warehouse=str(wh), only=["un_egov"], snapshots=str(snapshot_copy))
+    target = snapshot_copy / "un_egov" / "EGOV_DATA_2026.csv"  # a new year: the source changed
+    target.write_text((snapshot_copy / "un_egov" / "EGOV_DATA_2024.csv").read_text(encoding="utf-8")
+                      .replace("\n2024,", "\n2026,"), encoding="utf-8")
+    again = refresh(warehouse=str(wh), only=["un_egov"], snapshots=str(snapshot_copy))
+    assert not again["sources"][0]["reused"]
+    changes = dict(query(wh, "SELECT item, detail FROM changes WHERE kind = 'values changed'"))
+    assert changes["un.egdi"].startswith("0 changed, 193 new")
+
+
+def test_status_prints_runs_sources_rejects_and_contradictions(tmp_path, capsys):
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", "--warehouse", str(wh)]) == 0
+    capsys.readouterr()
+    assert main(["status", "--warehouse", str(wh)]) == 0
+    out = capsys.readouterr().out
+    for heading in ("Last runs", "Sources", "Rejected rows by reason", "Findings contradicted by the data"):
+        assert heading in out
+    assert "un_egov" in out and "F17" in out and "succeeded" in out
+    assert main(["status", "--warehouse", str(tmp_path / "none.duckdb")]) == 1
+
+
+def test_a_run_publishes_prefect_artifacts(tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    refresh(warehouse=str(tmp_path / "w.duckdb"), only=["un_egov"])
+    with get_client(sync_client=True) as client:
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["digigov-sources", "digigov-data-quality"])))
+    kinds = {a.key: a.type for a in arts}
+    assert kinds == {"digigov-sources": "table", "digigov-data-quality": "markdown"}
+    markdown = next(a for a in arts if a.key == "digigov-data-quality").data
+    assert "# digigov data quality" in markdown and "Rejected rows by reason" in markdown
+
+
+def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    wh = tmp_path / "w.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = []
+    for log in logs:
+        with open(log, "w") as out:
+            procs.append(subprocess.Popen([sys.executable, "-m", "digigov.flows.cli", "run", "--only", "un_egov",
+                                           "--warehouse", str(wh)], stdout=out, stderr=subprocess.STDOUT, env=env))
+    codes = [p.wait(timeout=300) for p in procs]
+    texts = [log.read_text() for log in logs]
+    assert 0 in codes, texts
+    for code, text in zip(codes, texts):
+        assert code in (0, 1), text
+        if code == 1:  # the loser names the run that holds the warehouse
+            assert "is being built by digigov run" in text
+    runs = query(wh, "SELECT status FROM runs")
+    assert sorted(r[0] for r in runs) == ["succeeded"] * codes.count(0)
+    assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 13000

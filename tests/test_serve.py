@@ -1,0 +1,179 @@
+"""`serve`: argument checks, and one scheduled deployment served against a real Prefect server.
+
+The integration test runs what an operator runs: `prefect server start` and a serving process,
+each a subprocess in its own process group so teardown can stop them and every child they spawn.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digigov.errors import DigigovError
+from digigov.flows import serve as serve_mod
+from tests.conftest import query
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER_WAIT, DEPLOYMENT_WAIT, RUN_WAIT = 120, 120, 300
+
+
+def test_bad_cron_is_refused_before_anything_is_served(monkeypatch):
+    monkeypatch.setattr(serve_mod, "api_url", lambda: pytest.fail("the cron must be checked first"))
+    for bad in ["every monday", "61 6 * * 1", "0 6 * *", "H 6 * * 1"]:
+        with pytest.raises(DigigovError, match="not a cron expression"):
+            serve_mod.serve(bad)
+
+
+def test_no_api_url_asks_for_a_real_server(monkeypatch):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with pytest.raises(DigigovError, match="PREFECT_API_URL is not set") as err:
+            serve_mod.serve()
+    assert "prefect server start" in str(err.value)
+    assert "prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api" in str(err.value)
+
+
+def test_unreachable_server_gets_the_same_hint(monkeypatch):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}):
+        with pytest.raises(DigigovError, match="no Prefect server answers") as err:
+            serve_mod.serve()
+    assert "prefect server start" in str(err.value)
+
+
+def test_prefect_yaml_schedules_the_same_weekly_refresh():
+    """prefect.yaml is the work-pool twin of `serve`: it must not drift from it."""
+    project = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (dep,) = project["deployments"]
+    assert dep["name"] == serve_mod.DEFAULT_NAME
+    assert dep["entrypoint"] == "flows/refresh.py:refresh"
+    assert (ROOT / "flows" / "refresh.py").is_file()
+    assert [s["cron"] for s in dep["schedules"]] == [serve_mod.DEFAULT_CRON]
+    assert dep["parameters"] == {"online": True, "strict": False}
+    assert dep["work_pool"]["name"] == "digigov-pool"
+    assert "prefect.deployments.steps.set_working_directory" in project["pull"][0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(cmd: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Popen:
+    """A subprocess in a new session (process group), output to `log`."""
+    with open(log, "wb") as fh:
+        return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the whole group (runner and flow-run children, server and its services), then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def _wait(what: str, check, timeout: float, procs: dict[str, subprocess.Popen], every: float = 0.5):
+    """Poll `check` until it returns something truthy; fail early if a subprocess died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                pytest.fail(f"{name} exited with {proc.returncode} while waiting for {what}")
+        result = check()
+        if result:
+            return result
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def test_served_deployment_runs_and_publishes(tmp_path, isolated_home):
+    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    warehouse = tmp_path / "wh" / "digigov.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
+        PREFECT_UI_ENABLED="false",  # nothing to look at; saves preparing the UI bundle
+        PREFECT_LOGGING_LEVEL="INFO",
+        DIGIGOV_HOME=str(isolated_home),
+        DIGIGOV_WAREHOUSE=str(warehouse),
+    )  # DIGIGOV_*_URL come from isolated_home: a closed local port
+    server_env = dict(env)
+    serve_env = dict(env, PREFECT_API_URL=url,
+                     PREFECT_RUNNER_POLL_FREQUENCY="1")  # pick the triggered run up in ~1 s, not 10
+    logs = {"server": tmp_path / "server.log", "serve": tmp_path / "serve.log"}
+    procs: dict[str, subprocess.Popen] = {}
+    t0 = time.monotonic()
+    try:
+        procs["server"] = _start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                  "--port", str(port)], server_env, logs["server"], tmp_path)
+
+        def healthy():
+            try:
+                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait("the Prefect server's /api/health", healthy, SERVER_WAIT, procs)
+        t_server = time.monotonic() - t0
+        # The schedule is the default weekly one; the test triggers its run by hand. online=False:
+        # the run must not fetch (the URLs point at a closed port anyway).
+        procs["serve"] = _start([sys.executable, "-m", "digigov.flows.cli", "serve", "--name", "digigov-test",
+                                 "--offline"], serve_env, logs["serve"], tmp_path)
+
+        with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+            def deployment():
+                try:
+                    return client.read_deployment_by_name("digigov-refresh/digigov-test")
+                except Exception:  # ObjectNotFound until the serving process has registered it
+                    return None
+
+            dep = _wait("the deployment digigov-refresh/digigov-test", deployment, DEPLOYMENT_WAIT, procs)
+            assert [s.schedule.cron for s in dep.schedules] == [serve_mod.DEFAULT_CRON]
+            assert dep.parameters == {"online": False, "strict": False, "warehouse": str(warehouse)}
+            run = client.create_flow_run_from_deployment(dep.id)
+
+            def final_state():
+                state = client.read_flow_run(run.id).state
+                return state if state is not None and state.is_final() else None
+
+            state = _wait(f"flow run {run.id} to finish", final_state, RUN_WAIT, procs, every=1)
+        assert state.type.value == "COMPLETED", f"flow run ended {state.type.value}: {state.message}"
+        assert warehouse.is_file(), "the run completed but published no warehouse"
+        assert query(warehouse, "SELECT count(*) FROM observations")[0][0] > 0
+        assert query(warehouse, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0] >= 1
+        print(f"server up in {t_server:.1f} s, whole test {time.monotonic() - t0:.1f} s")
+    except BaseException:
+        for name, log in logs.items():
+            print(f"===== {name} log ({log}) =====")
+            print(log.read_text(errors="replace")[-20000:] if log.exists() else "(none)")
+        raise
+    finally:
+        for proc in reversed(list(procs.values())):
+            _stop(proc)

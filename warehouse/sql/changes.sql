@@ -1,0 +1,30 @@
+-- Changes since the previous published warehouse (attached as `prev`): indicators and countries
+-- added or removed, and per indicator how many values changed by more than the tolerance
+-- (the one-row temp table change_param), appeared or disappeared.
+INSERT INTO core.change
+WITH new_ind AS (SELECT DISTINCT indicator_id FROM core.current_observation),
+     old_ind AS (SELECT DISTINCT indicator_id FROM prev.core.current_observation),
+     new_cty AS (SELECT DISTINCT iso3 FROM core.current_observation),
+     old_cty AS (SELECT DISTINCT iso3 FROM prev.core.current_observation),
+     joined AS (
+        SELECT coalesce(n.indicator_id, o.indicator_id) AS indicator_id, n.value AS new, o.value AS old
+        FROM core.current_observation n
+        FULL JOIN prev.core.current_observation o USING (iso3, indicator_id, year)
+     )
+SELECT 'indicator added', indicator_id, NULL FROM (SELECT * FROM new_ind EXCEPT SELECT * FROM old_ind)
+UNION ALL
+SELECT 'indicator removed', indicator_id, NULL FROM (SELECT * FROM old_ind EXCEPT SELECT * FROM new_ind)
+UNION ALL
+SELECT 'country added', iso3, NULL FROM (SELECT * FROM new_cty EXCEPT SELECT * FROM old_cty)
+UNION ALL
+SELECT 'country removed', iso3, NULL FROM (SELECT * FROM old_cty EXCEPT SELECT * FROM new_cty)
+UNION ALL
+SELECT 'values changed', indicator_id,
+       count(*) FILTER (WHERE new IS NOT NULL AND old IS NOT NULL
+                        AND abs(new - old) > (SELECT tolerance FROM change_param) * greatest(1, abs(old)))
+         || ' changed, ' || count(*) FILTER (WHERE old IS NULL) || ' new, '
+         || count(*) FILTER (WHERE new IS NULL) || ' gone'
+FROM joined
+GROUP BY indicator_id
+HAVING count(*) FILTER (WHERE old IS NULL OR new IS NULL
+                        OR abs(new - old) > (SELECT tolerance FROM change_param) * greatest(1, abs(old))) > 0;
