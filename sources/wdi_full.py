@@ -1,0 +1,421 @@
+"""World Bank World Development Indicators: the whole bulk file WDICSV.csv (or WDI_CSV.zip).
+
+15+ million non-empty cells are far too many for the pandas path of the other sources, so this
+module defines stage_duckdb (sources/base.py): reading, validation, harmonisation and the Parquet
+output all happen inside DuckDB, with Python touching only the header line and the ~266 distinct
+country codes. Every rule of the shared path is still applied to every row and cell, in SQL:
+
+- file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
+  (a fault here fails the file with SourceFileError naming the column);
+- row: Country Name non-empty, Country Code 3 letters and known (legacy codes mapped, World Bank
+  aggregates excluded), Indicator Code non-empty and matching `indicator_pattern`, the trailing
+  column empty; rows of indicators outside the configured subset are skipped and counted;
+- cell: the value is a finite number, the year inside year_min..year_max, the value inside the
+  catalogue's scale for curated ids, and (iso3, indicator, year) unique after code mapping.
+
+Exclusions of aggregates are recorded as ONE reject record per excluded economy (with its row and
+cell counts), not one per cell: an aggregate is a whole row of the publisher's design, and 45
+aggregates x 1,500 indicators x 65 years would otherwise put millions of rows in core.reject.
+
+Indicators not declared in the catalogue are written to indicators.parquet (see config).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+from digigov.errors import FetchError, SourceFileError
+from digigov.settings import load_config
+from digigov.sources.http import get_bytes
+from digigov.transforms.countries import resolve_code
+
+SOURCE_ID = "wdi_full"
+FILE_GLOB = "WDI*CSV*"  # WDICSV.csv and WDI_CSV.zip (case-sensitive: not WDICountry.csv)
+TRAILING = "_trailing"
+YEAR = re.compile(r"\d{4}")
+EXCLUDED = "excluded:"
+MAX_SAMPLES = 5
+AGGREGATE = "World Bank aggregate (region or income group), not a country"
+
+
+# ---- file level (Python: header line, zip member, release) ----------------------------------
+
+def _csv_path(path: Path, cfg: dict, scratch: Path) -> Path:
+    """The CSV to read: the file itself, or the data member of a zip extracted into `scratch`
+    (streamed, so a 150 MB member never sits in memory)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return path
+    if path.suffix.lower() != ".zip":
+        raise SourceFileError(path, "neither a .csv nor a .zip file", f"expected {cfg['csv_member']} or WDI_CSV.zip")
+    member = cfg["csv_member"]
+    try:
+        with zipfile.ZipFile(path) as zf:
+            found = [i for i in zf.infolist() if Path(i.filename).name == member]
+            if len(found) != 1:
+                raise SourceFileError(path, f"holds {len(found)} members named {member!r} "
+                                      f"(members: {', '.join(zf.namelist()[:8])})", "re-download WDI_CSV.zip")
+            scratch.mkdir(parents=True, exist_ok=True)
+            out = scratch / member
+            with zf.open(found[0]) as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst, 8 << 20)
+            return out
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceFileError(path, f"not a readable zip archive ({exc})", "re-download WDI_CSV.zip") from None
+
+
+def _header(csv_path: Path, shown: Path, cfg: dict) -> tuple[list[str], int]:
+    """(column names, line number of the header). Skips an optional World Bank preamble; a
+    missing id column, a column that is not a 4-digit year, or a duplicated one fails the file."""
+    try:
+        with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            for rec in reader:
+                fields = [f.strip() for f in rec]
+                if not any(fields) or fields[0] in cfg["preamble_keys"]:
+                    continue
+                return _columns(fields, reader.line_num, shown, cfg), reader.line_num
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(shown, f"not UTF-8 ({exc.reason})", "WDICSV.csv is UTF-8; re-download it") from None
+    except csv.Error as exc:
+        raise SourceFileError(shown, f"header is not a readable CSV line ({exc})") from None
+    raise SourceFileError(shown, "no header line: the file is empty", "re-download it")
+
+
+def _columns(names: list[str], lineno: int, shown: Path, cfg: dict) -> list[str]:
+    expected = f"expected {', '.join(cfg['id_columns'])}, then one column per year (line {lineno})"
+    if len(names) > 1 and names[-1] == "":
+        names = names[:-1] + [TRAILING]
+    for col in cfg["id_columns"]:
+        if col not in names:
+            raise SourceFileError(shown, f"missing column {col!r}", expected)
+    odd = [f"{n!r} (position {i + 1})" for i, n in enumerate(names)
+           if n not in cfg["id_columns"] and n != TRAILING and not YEAR.fullmatch(n)]
+    if odd:
+        raise SourceFileError(shown, f"column {', '.join(odd)} is not a 4-digit year", expected)
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SourceFileError(shown, f"duplicated column {', '.join(map(repr, dupes))}", expected)
+    if not any(YEAR.fullmatch(n) for n in names):
+        raise SourceFileError(shown, "no year column", expected)
+    return names
+
+
+def _zip_date(path: Path, cfg: dict) -> str | None:
+    """The date stamped on the data member of WDI_CSV.zip: the nearest thing to a publication date."""
+    if Path(path).suffix.lower() != ".zip":
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = next((i for i in zf.infolist() if Path(i.filename).name == cfg["csv_member"]), None)
+            return dt.date(*info.date_time[:3]).isoformat() if info else None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+def release_of(path: Path, meta: dict | None = None, cfg: dict | None = None) -> str:
+    """The vintage: manifest release, else "<stem> <last updated>" (manifest, else the zip
+    member's date), else "<stem> (undated)". Two vintages must differ here (observation key)."""
+    meta = meta or {}
+    cfg = cfg or _cfg()
+    if meta.get("release"):
+        return str(meta["release"])
+    date = meta.get("last_updated") or _zip_date(path, cfg)
+    return f"{Path(path).stem} {date}" if date else f"{Path(path).stem} (undated)"
+
+
+def last_updated_of(path: Path) -> str | None:
+    return _zip_date(path, _cfg())
+
+
+def _cfg() -> dict:
+    from digigov.sources import source_config
+    return source_config(SOURCE_ID)
+
+
+# ---- fetch ----------------------------------------------------------------------------------
+
+def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+    """Download WDI_CSV.zip; refuse anything that is not a zip holding the data member."""
+    name = cfg["download_file"]
+    url = f"{base_url.rstrip('/')}/{name}"
+    body = get_bytes(url, session=session)
+    if len(body) > int(cfg.get("max_zip_bytes", 1_000_000_000)):
+        raise FetchError(f"GET {url}: {len(body)} bytes, more than max_zip_bytes; not stored")
+    if not zipfile.is_zipfile(io.BytesIO(body)):
+        start = body[:60].decode("utf-8", errors="replace").strip()
+        raise FetchError(f"GET {url}: not a zip archive (body starts {start!r}); not stored")
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        if cfg["csv_member"] not in {Path(n).name for n in zf.namelist()}:
+            raise FetchError(f"GET {url}: the zip holds no {cfg['csv_member']} ({zf.namelist()[:8]}); not stored")
+    return {name: body}
+
+
+# ---- stage inside DuckDB --------------------------------------------------------------------
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _connect(out_dir: Path, cfg: dict) -> duckdb.DuckDBPyConnection:
+    """A scratch database file in out_dir: tables are stored compressed and spill to disk
+    beyond memory_limit, which keeps the peak RSS of a 15M-cell file bounded."""
+    db = out_dir / "_wdi_full.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    settings = cfg.get("duckdb") or {}
+    if settings.get("memory_limit"):
+        con.execute(f"SET memory_limit = {_lit(settings['memory_limit'])}")
+    if settings.get("threads"):
+        con.execute(f"SET threads = {int(settings['threads'])}")
+    con.execute(f"SET temp_directory = {_lit(str(out_dir / '_tmp'))}")
+    return con
+
+
+def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line: int) -> None:
+    """The file as published, every column VARCHAR, in file order: rowid + header_line + 1 is the
+    line a user sees (WDICSV.csv has no blank lines or line breaks inside fields)."""
+    spec = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in columns) + "}"
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TABLE wide AS
+            SELECT * FROM read_csv({_lit(str(csv_path))}, header = false, skip = {header_line},
+                                   columns = {spec}, delim = ',', quote = '"', escape = '"',
+                                   auto_detect = false, null_padding = false, encoding = 'utf-8')""")
+    except duckdb.Error as exc:
+        raise SourceFileError(shown, f"not a readable CSV: {str(exc).splitlines()[0]}",
+                              "every line must have as many fields as the header; re-download it") from None
+    con.execute(f"CREATE OR REPLACE TABLE wide_rows AS SELECT rowid + {header_line + 1} AS _row, * FROM wide")
+    con.execute("DROP TABLE wide")
+    con.execute("SET preserve_insertion_order = false")  # output order is not needed from here on
+
+
+def _country_map(con) -> None:
+    """Resolve each distinct Country Code once in Python (~266), as a small table joined in SQL."""
+    codes = [r[0] for r in con.execute(
+        'SELECT DISTINCT upper(trim("Country Code")) FROM wide_rows '
+        "WHERE regexp_full_match(trim(\"Country Code\"), '[A-Za-z]{3}')").fetchall()]
+    rows = [(c, *resolve_code(c)) for c in codes]
+    con.execute("CREATE OR REPLACE TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO country_map VALUES (?, ?, ?)", rows)
+
+
+def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[str]) -> None:
+    """One line per published row: the mapped iso3, whether its indicator is kept, and the first
+    row-level rule it breaks (NULL = a good row)."""
+    subset = cfg.get("indicators", "all")
+    if subset == "all":
+        selected = "true"
+    else:
+        con.execute("CREATE OR REPLACE TABLE subset (code VARCHAR)")
+        con.executemany("INSERT INTO subset VALUES (?)", [(str(c),) for c in subset])
+        selected = 'trim("Indicator Code") IN (SELECT code FROM subset)'
+    trailing = f'nullif(trim({_q(TRAILING)}), \'\')' if TRAILING in columns else "NULL"
+    cells = " + ".join(f"({_q(y)} IS NOT NULL AND trim({_q(y)}) <> '')::INTEGER" for y in years)
+    pattern = _lit(cfg["indicator_pattern"])
+    con.execute(f"""
+        CREATE OR REPLACE TABLE rows AS
+        SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
+               w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
+               m.iso3, m.kind, {selected} AS selected, {trailing} AS trailing,
+               CASE
+                 WHEN nullif(trim(w."Indicator Code"), '') IS NULL THEN 'column ''Indicator Code'' is empty'
+                 WHEN NOT regexp_full_match(trim(w."Indicator Code"), {pattern})
+                   THEN 'column ''Indicator Code'': ' || to_json(trim(w."Indicator Code"))
+                        || ' is not a WDI indicator code (config indicator_pattern)'
+                 WHEN nullif(trim(w."Country Name"), '') IS NULL THEN 'column ''Country Name'' is empty'
+                 WHEN NOT coalesce(regexp_full_match(trim(w."Country Code"), '[A-Za-z]{{3}}'), false)
+                   THEN 'column ''Country Code'': ' || coalesce(to_json(w."Country Code"), 'empty')
+                        || ' is not a 3-letter code'
+                 WHEN m.kind IS NULL AND m.iso3 IS NULL
+                   THEN 'unknown country code ''' || upper(trim(w."Country Code"))
+                        || ''': add it to config/countries.yaml (legacy_codes, extra_economies or wb_aggregates)'
+                 WHEN {trailing} IS NOT NULL
+                   THEN 'the column after the last year (trailing comma) must be empty; holds '
+                        || to_json({trailing})
+               END AS reason,
+               ({cells}) AS n_cells
+        FROM wide_rows w
+        LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))""")
+    # Rows sharing (iso3, indicator) after legacy mapping: only their cells can be duplicates.
+    con.execute("""
+        CREATE OR REPLACE TABLE dup_rows AS
+        SELECT r._row FROM rows r
+        JOIN (SELECT iso3, icode FROM rows WHERE selected AND reason IS NULL AND iso3 IS NOT NULL
+              GROUP BY ALL HAVING count(*) > 1) d USING (iso3, icode)
+        WHERE r.selected AND r.reason IS NULL""")
+    ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
+    con.execute("CREATE OR REPLACE TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
+    if ids:
+        con.executemany("INSERT INTO scale VALUES (?, ?, ?)", ids)
+
+
+def _cells_sql(cfg: dict, years: list[str], where: str) -> str:
+    """Long cells of the good rows selected by `where`, each with the first cell rule it breaks."""
+    prefix = _lit(cfg["id_prefix"])
+    cols = ", ".join(_q(y) for y in years)
+    return f"""
+        WITH long AS (
+            UNPIVOT (SELECT _row, {cols} FROM wide_rows
+                     WHERE _row IN (SELECT _row FROM rows WHERE {where}))
+            ON {cols} INTO NAME col VALUE cell
+        ), typed AS (
+            SELECT l._row, l.col, l.cell, CAST(l.col AS INTEGER) AS year,
+                   TRY_CAST(trim(l.cell) AS DOUBLE) AS value
+            FROM long l WHERE trim(l.cell) <> ''
+        )
+        SELECT t._row, r.iso3, {prefix} || r.icode AS indicator_id, t.year, t.value, t.col, t.cell,
+               r.cname, r.ccode, r.icode,
+               CASE
+                 WHEN t.value IS NULL OR NOT isfinite(t.value) OR contains(t.cell, '_')
+                   THEN 'column ' || quote_col(t.col) || ': ' || to_json(t.cell) || ' is not a number'
+                 WHEN t.year NOT BETWEEN {int(cfg['year_min'])} AND {int(cfg['year_max'])}
+                   THEN 'column ' || quote_col(t.col) || ': year outside {int(cfg['year_min'])}–{int(cfg['year_max'])}'
+                 WHEN t.value < s.lo OR t.value > s.hi
+                   THEN 'column ' || quote_col(t.col) || ': value ' || t.value
+                        || ' outside the indicator''s scale (' || coalesce(s.lo::VARCHAR, '') || ' to '
+                        || coalesce(s.hi::VARCHAR, '') || ')'
+               END AS reason
+        FROM typed t
+        JOIN rows r USING (_row)
+        LEFT JOIN scale s ON s.indicator_id = {prefix} || r.icode"""
+
+
+def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) -> dict:
+    shown = Path(f.path)
+    csv_path = _csv_path(shown, cfg, out_dir / "_extract")
+    columns, header_line = _header(csv_path, shown, cfg)
+    years = [c for c in columns if YEAR.fullmatch(c)]
+    release = release_of(shown, f.meta, cfg)
+    _load_wide(con, csv_path, shown, columns, header_line)
+    if csv_path != shown:
+        csv_path.unlink(missing_ok=True)  # the extracted member is in the database now
+    _country_map(con)
+    _row_table(con, cfg, columns, catalogue, years)
+    con.execute("CREATE OR REPLACE TEMP MACRO quote_col(c) AS '''' || c || ''''")
+    meta = f"{_lit(SOURCE_ID)} AS source_id, {_lit(release)} AS release"
+    name = _lit(f.name)
+    good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
+
+    # Duplicated (iso3, indicator, year) cells: looked for only among rows that share a key.
+    con.execute(f"""
+        CREATE OR REPLACE TABLE dup_cells AS
+        SELECT _row, col, string_agg(_row::VARCHAR, ', ') OVER (PARTITION BY iso3, indicator_id, year) AS lines
+        FROM ({_cells_sql(cfg, years, good + ' AND _row IN (SELECT _row FROM dup_rows)')})
+        QUALIFY count(*) OVER (PARTITION BY iso3, indicator_id, year) > 1""")
+
+    obs = out_dir / f"_obs_{part}.parquet"
+    con.execute(f"""
+        COPY (SELECT iso3, indicator_id, year::INTEGER AS year, value, {meta}, false AS is_sample,
+                     {name} AS file, _row::BIGINT AS row
+              FROM ({_cells_sql(cfg, years, good)}) c
+              WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM dup_cells d WHERE d._row = c._row AND d.col = c.col))
+        TO {_lit(str(obs))} (FORMAT parquet)""")
+
+    record = "json_object('Country Name', cname, 'Country Code', ccode, 'Indicator Code', icode)"
+    rej = out_dir / f"_rej_{part}.parquet"
+    con.execute(f"""
+        COPY (
+          SELECT {name} AS file, c._row::BIGINT AS row,
+                 coalesce(c.reason, 'duplicate: ' || c.iso3 || ' ' || c.indicator_id || ' ' || c.year
+                          || ' appears on lines ' || d.lines) AS reason,
+                 json_merge_patch({record}, json_object(c.col, c.cell))::VARCHAR AS record,
+                 {_lit(SOURCE_ID)} AS source_id
+          FROM ({_cells_sql(cfg, years, good)}) c
+          LEFT JOIN dup_cells d ON d._row = c._row AND d.col = c.col
+          WHERE c.reason IS NOT NULL OR d._row IS NOT NULL
+          UNION ALL
+          SELECT {name}, _row::BIGINT, reason,
+                 json_merge_patch({record}, json_object('Indicator Name', iname))::VARCHAR,
+                 {_lit(SOURCE_ID)}
+          FROM rows WHERE selected AND reason IS NOT NULL
+          UNION ALL
+          SELECT {name}, min(_row)::BIGINT,
+                 {_lit(EXCLUDED + ' ' + AGGREGATE)} || ': ' || ccode || ' (' || any_value(cname) || '), '
+                   || sum(n_cells) || ' non-empty cells on ' || count(*) || ' rows (lines '
+                   || min(_row) || '–' || max(_row) || ') left out',
+                 json_object('Country Code', ccode, 'Country Name', any_value(cname),
+                             'rows', count(*), 'cells', sum(n_cells))::VARCHAR,
+                 {_lit(SOURCE_ID)}
+          FROM rows WHERE selected AND reason IS NULL AND kind = 'aggregate'
+          GROUP BY ccode
+        ) TO {_lit(str(rej))} (FORMAT parquet)""")
+
+    prefix = _lit(cfg["id_prefix"])
+    known = ", ".join(_lit(k) for k in catalogue) or "NULL"
+    ind = out_dir / f"_ind_{part}.parquet"
+    con.execute(f"""
+        COPY (SELECT {prefix} || icode AS indicator_id, min(trim(iname)) AS name,
+                     coalesce(regexp_extract(min(trim(iname)), '\\(([^()]*)\\)\\s*$', 1), '') AS unit,
+                     {_lit(SOURCE_ID)} AS source_id, NULL::INTEGER AS dimension_id,
+                     NULL::BOOLEAN AS higher_is_better, NULL::DOUBLE AS scale_min, NULL::DOUBLE AS scale_max,
+                     false AS aggregate,
+                     'WDI ' || icode || ', registered from ' || {name}
+                       || ' (not curated: no direction, scale or group means)' AS definition
+              FROM rows WHERE {good} AND {prefix} || icode NOT IN ({known})
+              GROUP BY icode ORDER BY icode)
+        TO {_lit(str(ind))} (FORMAT parquet)""")
+
+    loaded = con.execute("SELECT count(*) FROM read_parquet(?)", [str(obs)]).fetchone()[0]
+    rejected, invalid = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
+        [EXCLUDED, str(rej)]).fetchone()
+    skipped = con.execute("SELECT count(*) FROM rows WHERE NOT selected").fetchone()[0]
+    for t in ("wide_rows", "rows", "dup_rows", "dup_cells", "country_map", "scale"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return {"file": f.name, "release": release,
+            "last_updated": f.meta.get("last_updated") or _zip_date(shown, cfg),
+            "rows_loaded": loaded, "rows_rejected": rejected, "_invalid": invalid,
+            "rows_skipped": skipped}
+
+
+def stage_duckdb(files, cfg: dict, catalogue: dict, out_dir) -> dict:
+    """Stage every file inside DuckDB; write observations, rejects, classifications (empty) and
+    indicators (ids not in the catalogue) as Parquet in out_dir. Contract: sources/base.py."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = _connect(out_dir, cfg)
+    try:
+        records = [_stage_file(con, f, cfg, catalogue, out_dir, i) for i, f in enumerate(files)]
+        for kind, target in (("obs", "observations"), ("rej", "rejects"), ("ind", "indicators")):
+            parts = [out_dir / f"_{kind}_{i}.parquet" for i in range(len(files))]
+            if len(parts) == 1:
+                parts[0].replace(out_dir / f"{target}.parquet")
+                continue
+            union = "DISTINCT ON (indicator_id) * " if kind == "ind" else "*"
+            con.execute(f"COPY (SELECT {union} FROM read_parquet({[str(p) for p in parts]})) "
+                        f"TO {_lit(str(out_dir / (target + '.parquet')))} (FORMAT parquet)")
+            for p in parts:
+                p.unlink()
+        con.execute(f"""COPY (SELECT NULL::VARCHAR AS iso3, NULL::VARCHAR AS scheme, NULL::INTEGER AS year,
+                                     NULL::VARCHAR AS category, NULL::VARCHAR AS source_id,
+                                     NULL::VARCHAR AS release WHERE false)
+                        TO {_lit(str(out_dir / 'classifications.parquet'))} (FORMAT parquet)""")
+        samples = [f"{r[0]} row {r[1]}: {r[2]}" for r in con.execute(
+            "SELECT file, row, reason FROM read_parquet(?) WHERE NOT starts_with(reason, ?) "
+            "ORDER BY file, row LIMIT ?", [str(out_dir / "rejects.parquet"), EXCLUDED, MAX_SAMPLES]).fetchall()]
+    finally:
+        con.close()
+        (out_dir / "_wdi_full.duckdb").unlink(missing_ok=True)
+        (out_dir / "_wdi_full.duckdb.wal").unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "_tmp", ignore_errors=True)
+        shutil.rmtree(out_dir / "_extract", ignore_errors=True)
+    invalid = sum(r.pop("_invalid") for r in records)
+    return {"files": records, "rows_loaded": sum(r["rows_loaded"] for r in records),
+            "rows_rejected": sum(r["rows_rejected"] for r in records), "rows_invalid": invalid,
+            "reject_samples": samples}

@@ -1,0 +1,1 @@
+"""On-demand benchmarks (`python -m tests.benchmarks`); not collected by `make test`."""
