@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test clean
+.PHONY: run test bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: Python 3.11 not found (set PYTHON=...)"; exit 2; }
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# On demand, not part of `make test`: the WDI bulk-file benchmark (1, 5 and 15 million observations).
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -40,6 +40,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """Checksum read in 1 MB chunks, so a 150 MB bulk file never sits in memory whole."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def candidate_roots(snapshots_dir: str | Path | None) -> list[tuple[str, Path]]:
     """The roots searched for a source's snapshot, most specific first."""
     roots = []
@@ -95,23 +104,23 @@ def verify(folder: Path, pattern: str, defaults: dict) -> tuple[list[SnapshotFil
         path = folder / name
         if not path.exists():
             raise SnapshotError(f"{path}: listed in {folder / MANIFEST} but missing")
-        data = path.read_bytes()
-        digest = sha256_of(data)
-        if digest != entry.get("sha256") or len(data) != entry.get("size"):
+        size = path.stat().st_size
+        digest = sha256_file(path)
+        if digest != entry.get("sha256") or size != entry.get("size"):
             raise SnapshotError(
-                f"{path}: bytes do not match the manifest (sha256 {digest[:12]}…, size {len(data)}; "
+                f"{path}: bytes do not match the manifest (sha256 {digest[:12]}…, size {size}; "
                 f"manifest says {str(entry.get('sha256'))[:12]}…, size {entry.get('size')}). "
                 "The file was changed after it was recorded: restore it, or fetch a new snapshot with --online.")
-        files.append(SnapshotFile(path, digest, len(data), entry))
+        files.append(SnapshotFile(path, digest, size, entry))
     for path in sorted(folder.glob(pattern)):
         if path.name in entries:
             continue
-        data = path.read_bytes()
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        stat = path.stat()
+        mtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc)
         meta = {**defaults, "file": path.name, "retrieved_at": mtime.isoformat(timespec="seconds"),
-                "sha256": sha256_of(data), "size": len(data),
+                "sha256": sha256_file(path), "size": stat.st_size,
                 "origin": "unrecorded: found in the snapshot folder without a manifest entry"}
-        files.append(SnapshotFile(path, meta["sha256"], len(data), meta, recorded=False))
+        files.append(SnapshotFile(path, meta["sha256"], stat.st_size, meta, recorded=False))
         warnings.append(f"{path}: not in {MANIFEST}; using it with checksum {meta['sha256'][:12]}…")
     if not files:
         raise SnapshotError(f"{folder}: no files matching {pattern}")

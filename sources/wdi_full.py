@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import shutil
 import zipfile
@@ -34,7 +33,6 @@ from pathlib import Path
 import duckdb
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.settings import load_config
 from digigov.sources.http import get_bytes
 from digigov.transforms.countries import resolve_code
 
@@ -199,8 +197,7 @@ def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line
     except duckdb.Error as exc:
         raise SourceFileError(shown, f"not a readable CSV: {str(exc).splitlines()[0]}",
                               "every line must have as many fields as the header; re-download it") from None
-    con.execute(f"CREATE OR REPLACE TABLE wide_rows AS SELECT rowid + {header_line + 1} AS _row, * FROM wide")
-    con.execute("DROP TABLE wide")
+    con.execute(f"CREATE OR REPLACE VIEW wide_rows AS SELECT rowid + {header_line + 1} AS _row, * FROM wide")
     con.execute("SET preserve_insertion_order = false")  # output order is not needed from here on
 
 
@@ -224,15 +221,20 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
     else:
         con.execute("CREATE OR REPLACE TABLE subset (code VARCHAR)")
         con.executemany("INSERT INTO subset VALUES (?)", [(str(c),) for c in subset])
-        selected = 'trim("Indicator Code") IN (SELECT code FROM subset)'
+        selected = 'coalesce(trim("Indicator Code") IN (SELECT code FROM subset), false)'
     trailing = f'nullif(trim({_q(TRAILING)}), \'\')' if TRAILING in columns else "NULL"
     cells = " + ".join(f"({_q(y)} IS NOT NULL AND trim({_q(y)}) <> '')::INTEGER" for y in years)
     pattern = _lit(cfg["indicator_pattern"])
+    ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
+    con.execute("CREATE OR REPLACE TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
+    if ids:
+        con.executemany("INSERT INTO scale VALUES (?, ?, ?)", ids)
     con.execute(f"""
         CREATE OR REPLACE TABLE rows AS
         SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
                w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
-               m.iso3, m.kind, {selected} AS selected, {trailing} AS trailing,
+               m.iso3, m.kind, {_lit(cfg["id_prefix"])} || trim(w."Indicator Code") AS indicator_id,
+               s.lo, s.hi, {selected} AS selected, {trailing} AS trailing,
                CASE
                  WHEN nullif(trim(w."Indicator Code"), '') IS NULL THEN 'column ''Indicator Code'' is empty'
                  WHEN NOT regexp_full_match(trim(w."Indicator Code"), {pattern})
@@ -251,7 +253,8 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
                END AS reason,
                ({cells}) AS n_cells
         FROM wide_rows w
-        LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))""")
+        LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
+        LEFT JOIN scale s ON s.indicator_id = {_lit(cfg["id_prefix"])} || trim(w."Indicator Code")""")
     # Rows sharing (iso3, indicator) after legacy mapping: only their cells can be duplicates.
     con.execute("""
         CREATE OR REPLACE TABLE dup_rows AS
@@ -259,15 +262,10 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
         JOIN (SELECT iso3, icode FROM rows WHERE selected AND reason IS NULL AND iso3 IS NOT NULL
               GROUP BY ALL HAVING count(*) > 1) d USING (iso3, icode)
         WHERE r.selected AND r.reason IS NULL""")
-    ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
-    con.execute("CREATE OR REPLACE TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
-    if ids:
-        con.executemany("INSERT INTO scale VALUES (?, ?, ?)", ids)
 
 
 def _cells_sql(cfg: dict, years: list[str], where: str) -> str:
     """Long cells of the good rows selected by `where`, each with the first cell rule it breaks."""
-    prefix = _lit(cfg["id_prefix"])
     cols = ", ".join(_q(y) for y in years)
     return f"""
         WITH long AS (
@@ -279,21 +277,20 @@ def _cells_sql(cfg: dict, years: list[str], where: str) -> str:
                    TRY_CAST(trim(l.cell) AS DOUBLE) AS value
             FROM long l WHERE trim(l.cell) <> ''
         )
-        SELECT t._row, r.iso3, {prefix} || r.icode AS indicator_id, t.year, t.value, t.col, t.cell,
+        SELECT t._row, r.iso3, r.indicator_id, t.year, t.value, t.col, t.cell,
                r.cname, r.ccode, r.icode,
                CASE
                  WHEN t.value IS NULL OR NOT isfinite(t.value) OR contains(t.cell, '_')
                    THEN 'column ' || quote_col(t.col) || ': ' || to_json(t.cell) || ' is not a number'
                  WHEN t.year NOT BETWEEN {int(cfg['year_min'])} AND {int(cfg['year_max'])}
                    THEN 'column ' || quote_col(t.col) || ': year outside {int(cfg['year_min'])}–{int(cfg['year_max'])}'
-                 WHEN t.value < s.lo OR t.value > s.hi
+                 WHEN t.value < r.lo OR t.value > r.hi
                    THEN 'column ' || quote_col(t.col) || ': value ' || t.value
-                        || ' outside the indicator''s scale (' || coalesce(s.lo::VARCHAR, '') || ' to '
-                        || coalesce(s.hi::VARCHAR, '') || ')'
+                        || ' outside the indicator''s scale (' || coalesce(r.lo::VARCHAR, '') || ' to '
+                        || coalesce(r.hi::VARCHAR, '') || ')'
                END AS reason
         FROM typed t
-        JOIN rows r USING (_row)
-        LEFT JOIN scale s ON s.indicator_id = {prefix} || r.icode"""
+        JOIN rows r USING (_row)"""
 
 
 def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) -> dict:
@@ -376,7 +373,8 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
         "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
         [EXCLUDED, str(rej)]).fetchone()
     skipped = con.execute("SELECT count(*) FROM rows WHERE NOT selected").fetchone()[0]
-    for t in ("wide_rows", "rows", "dup_rows", "dup_cells", "country_map", "scale"):
+    con.execute("DROP VIEW IF EXISTS wide_rows")
+    for t in ("wide", "rows", "dup_rows", "dup_cells", "country_map", "scale"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return {"file": f.name, "release": release,
             "last_updated": f.meta.get("last_updated") or _zip_date(shown, cfg),

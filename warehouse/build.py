@@ -99,6 +99,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
+        register_extra_indicators(con, staged, [*(failed or {}), *(kept or [])], previous)
         con.execute(sql("aggregates.sql"))
         load_assessment(con, survey, run["run_id"])
         problems = run_checks(con)
@@ -124,6 +125,25 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
     finally:
         con.close()
     return counts
+
+
+def register_extra_indicators(con, staged: list[dict], carried: list[str], previous: Path | None) -> None:
+    """Indicators a large source names from its own file (sources/wdi_full.py writes
+    indicators.parquet), and those of carried-over sources, so the views show their rows."""
+    for s in staged:
+        extra = Path(s["dir"]) / "indicators.parquet"
+        if extra.exists():
+            con.execute("INSERT INTO core.indicator BY NAME SELECT * FROM read_parquet(?) "
+                        "WHERE indicator_id NOT IN (SELECT indicator_id FROM core.indicator)", [str(extra)])
+    if carried and previous and previous.exists():
+        con.execute("ATTACH ? AS prev_i (READ_ONLY)", [str(previous)])
+        try:
+            cols = ", ".join(sorted(_columns(con, "core.indicator") & _columns(con, "core.indicator", "prev_i")))
+            con.execute(f"INSERT INTO core.indicator ({cols}) SELECT {cols} FROM prev_i.core.indicator "
+                        "WHERE source_id IN (SELECT unnest(?::VARCHAR[])) "
+                        "AND indicator_id NOT IN (SELECT indicator_id FROM core.indicator)", [carried])
+        finally:
+            con.execute("DETACH prev_i")
 
 
 def load_staged(con, s: dict, run_id: str) -> None:

@@ -25,7 +25,7 @@ CREATE TABLE core.indicator (
     unit             VARCHAR NOT NULL,
     source_id        VARCHAR NOT NULL,
     dimension_id     INTEGER,
-    higher_is_better BOOLEAN NOT NULL,
+    higher_is_better BOOLEAN,          -- null: not curated (indicators a large source registers)
     scale_min        DOUBLE,
     scale_max        DOUBLE,
     aggregate        BOOLEAN NOT NULL,

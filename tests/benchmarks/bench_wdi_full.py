@@ -1,0 +1,121 @@
+"""wdi_full at scale: digigov's whole path against DuckDB's own floor, on synthetic WDICSV.csv files.
+
+For each size (non-empty cells in the file: 1, 5 and 15 million by default) a file in the real
+layout is generated under /tmp (generation time excluded) and two measurements run, each in a
+fresh subprocess so its peak RSS (ru_maxrss of that process) is its own:
+
+- floor: DuckDB alone reads the CSV (all VARCHAR), unpivots the year columns, drops empty cells
+  and writes the long table into a new DuckDB file;
+- digigov: stage_source("wdi_full") (snapshot verify incl. sha256, every validation rule,
+  harmonisation, Parquet) + warehouse build of that staged source with an empty history (which
+  also builds countries, aggregates, readiness, checks, views) + publish.
+
+Both children pay a Python start-up; the digigov child also imports pandas/pandera/hdx. Wall time
+is measured inside each child around the work only. The generated files are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks import generate
+
+SIZES = [1_000_000, 5_000_000, 15_000_000]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def floor(csv_path: str, db_path: str) -> dict:
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect(db_path)
+    con.execute(f"""
+        CREATE TABLE long AS
+        SELECT * FROM (UNPIVOT (SELECT * FROM read_csv('{csv_path}', header = true, all_varchar = true))
+                       ON COLUMNS('^\\d{{4}}$') INTO NAME year VALUE value)
+        WHERE value <> ''""")
+    n = con.execute("SELECT count(*) FROM long").fetchone()[0]
+    con.close()
+    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "rows": n}
+
+
+def digigov(snapshots: str, work: str) -> dict:
+    from digigov.transforms.stage import stage_source
+    from digigov.warehouse.build import build, publish
+
+    t = time.perf_counter()
+    summary = stage_source("wdi_full", snapshots, work)
+    staged = time.perf_counter() - t
+    target = Path(work) / ".digigov.duckdb.bench.building"
+    run = {"run_id": "bench", "status": "ok"}
+    counts = build(target, [summary], run, [])
+    publish(target, Path(work) / "digigov.duckdb")
+    return {"seconds": time.perf_counter() - t, "stage_seconds": staged, "peak_mb": _peak_mb(),
+            "rows": counts["observations"], "rejected": summary["rows_rejected"]}
+
+
+def _child(kind: str, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_wdi_full", "--child", kind, *args],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{kind} child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(size: int, scratch: Path) -> dict:
+    snap = scratch / "snaps" / "wdi_full"
+    snap.mkdir(parents=True)
+    csv_path = snap / "WDICSV.csv"
+    cells = generate.write(csv_path, generate.indicators_for(size))
+    try:
+        f = _child("floor", str(csv_path), str(scratch / "floor.duckdb"))
+        d = _child("digigov", str(scratch / "snaps"), str(scratch / "work"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"size": size, "cells": cells, "floor": f, "digigov": d}
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| size (cells in file) | loaded obs | floor s | floor MB | digigov s (stage) | digigov MB "
+             "| ratio time | ratio memory | µs per observation |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        f, d = r["floor"], r["digigov"]
+        lines.append(f"| {r['cells']:,} | {d['rows']:,} | {f['seconds']:.1f} | {f['peak_mb']:.0f} | "
+                     f"{d['seconds']:.1f} ({d['stage_seconds']:.1f}) | {d['peak_mb']:.0f} | "
+                     f"{d['seconds'] / f['seconds']:.2f} | {d['peak_mb'] / f['peak_mb']:.2f} | "
+                     f"{d['seconds'] / r['cells'] * 1e6:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        kind, *args = argv[1:]
+        print(json.dumps({"floor": floor, "digigov": digigov}[kind](*args)))
+        return 0
+    sizes = [int(float(a)) for a in argv] or SIZES
+    results = []
+    for size in sizes:
+        scratch = Path(tempfile.mkdtemp(prefix="digigov-bench-", dir="/tmp"))
+        results.append(measure(size, scratch))
+        print(f"measured {size:,}", file=sys.stderr, flush=True)
+    print(f"wdi_full benchmark ({os.cpu_count()} cores)\n")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
