@@ -159,3 +159,28 @@ def test_unknown_source_and_missing_folder_are_usage_errors(tmp_path, capsys):
     assert main(["run", "--snapshots", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_damaged_workbook_fails_its_source_and_the_others_still_load(tmp_path, capsys):
+    """A DAI workbook with a renamed column: the message names file, sheet and column; every other
+    source loads from its embedded snapshot."""
+    import openpyxl
+
+    from digigov.settings import EMBEDDED_SNAPSHOTS
+
+    folder = tmp_path / "snaps" / "wb_dai"
+    folder.mkdir(parents=True)
+    wb = openpyxl.load_workbook(EMBEDDED_SNAPSHOTS / "wb_dai" / "DAIforweb.xlsx")
+    ws = wb["Sheet1"]
+    for cell in ws[1]:
+        if cell.value == "DAI People Sub-index":
+            cell.value = "People"
+    wb.save(folder / "DAIforweb.xlsx")
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", "--snapshots", str(folder.parent), "--warehouse", str(wh)]) == 0
+    err = capsys.readouterr().err
+    assert "wb_dai: FAILED" in err and "DAIforweb.xlsx" in err
+    assert "sheet 'Sheet1'" in err and "'DAI People Sub-index'" in err
+    loaded = dict(query(wh, "SELECT source_id, sum(rows_loaded) FROM sources GROUP BY 1"))
+    assert loaded["wb_dai"] == 0 and all(loaded[s] > 0 for s in ("un_egov", "wb_wgi", "wb_gtmi", "itu", "wdi_bulk"))
+    assert query(wh, "SELECT stale FROM sources WHERE source_id = 'wb_dai'") == [(True,)]
