@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="use the stored snapshots only (default)")
     mode.add_argument("--online", dest="online", action="store_true",
                       help="fetch new snapshots first; a failed fetch falls back to the last good one")
-    run.add_argument("--only", help="comma-separated source ids (default: every config/sources/*.yaml)")
+    run.add_argument("--only", help="comma-separated source ids (default: every enabled source in config/sources/; the others keep their rows)")
     run.add_argument("--snapshots", metavar="DIR", help="folder holding <source_id>/ snapshot folders")
     run.add_argument("--warehouse", metavar="PATH", help="warehouse file (default $DIGIGOV_WAREHOUSE or data/digigov.duckdb)")
     run.add_argument("--inbox", metavar="DIR", help="folder of filled survey workbooks (default $DIGIGOV_HOME/inbox "
