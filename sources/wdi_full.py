@@ -169,8 +169,8 @@ def _lit(text: str) -> str:
 
 
 def _connect(out_dir: Path, cfg: dict) -> duckdb.DuckDBPyConnection:
-    """A scratch database file in out_dir: tables are stored compressed and spill to disk
-    beyond memory_limit, which keeps the peak RSS of a 15M-cell file bounded."""
+    """A scratch database in out_dir. Working tables are TEMP (in memory, spilled to
+    temp_directory beyond memory_limit): writing them compressed into the file took twice as long."""
     db = out_dir / "_wdi_full.duckdb"
     db.unlink(missing_ok=True)
     con = duckdb.connect(str(db))
@@ -190,7 +190,7 @@ def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line
     con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(f"""
-            CREATE OR REPLACE TABLE wide AS
+            CREATE OR REPLACE TEMP TABLE wide AS
             SELECT * FROM read_csv({_lit(str(csv_path))}, header = false, skip = {header_line},
                                    columns = {spec}, delim = ',', quote = '"', escape = '"',
                                    auto_detect = false, null_padding = false, encoding = 'utf-8')""")
@@ -207,7 +207,7 @@ def _country_map(con) -> None:
         'SELECT DISTINCT upper(trim("Country Code")) FROM wide_rows '
         "WHERE regexp_full_match(trim(\"Country Code\"), '[A-Za-z]{3}')").fetchall()]
     rows = [(c, *resolve_code(c)) for c in codes]
-    con.execute("CREATE OR REPLACE TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
     if rows:
         con.executemany("INSERT INTO country_map VALUES (?, ?, ?)", rows)
 
@@ -219,18 +219,18 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
     if subset == "all":
         selected = "true"
     else:
-        con.execute("CREATE OR REPLACE TABLE subset (code VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE subset (code VARCHAR)")
         con.executemany("INSERT INTO subset VALUES (?)", [(str(c),) for c in subset])
         selected = 'coalesce(trim("Indicator Code") IN (SELECT code FROM subset), false)'
     trailing = f'nullif(trim({_q(TRAILING)}), \'\')' if TRAILING in columns else "NULL"
     cells = " + ".join(f"({_q(y)} IS NOT NULL AND trim({_q(y)}) <> '')::INTEGER" for y in years)
     pattern = _lit(cfg["indicator_pattern"])
     ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
-    con.execute("CREATE OR REPLACE TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
+    con.execute("CREATE OR REPLACE TEMP TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
     if ids:
         con.executemany("INSERT INTO scale VALUES (?, ?, ?)", ids)
     con.execute(f"""
-        CREATE OR REPLACE TABLE rows AS
+        CREATE OR REPLACE TEMP TABLE rows AS
         SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
                w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
                m.iso3, m.kind, {_lit(cfg["id_prefix"])} || trim(w."Indicator Code") AS indicator_id,
@@ -251,13 +251,13 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
                    THEN 'the column after the last year (trailing comma) must be empty; holds '
                         || to_json({trailing})
                END AS reason,
-               ({cells}) AS n_cells
+               CASE WHEN m.kind = 'aggregate' THEN ({cells}) END AS n_cells  -- only reported for these
         FROM wide_rows w
         LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
         LEFT JOIN scale s ON s.indicator_id = {_lit(cfg["id_prefix"])} || trim(w."Indicator Code")""")
     # Rows sharing (iso3, indicator) after legacy mapping: only their cells can be duplicates.
     con.execute("""
-        CREATE OR REPLACE TABLE dup_rows AS
+        CREATE OR REPLACE TEMP TABLE dup_rows AS
         SELECT r._row FROM rows r
         JOIN (SELECT iso3, icode FROM rows WHERE selected AND reason IS NULL AND iso3 IS NOT NULL
               GROUP BY ALL HAVING count(*) > 1) d USING (iso3, icode)
@@ -278,19 +278,48 @@ def _cells_sql(cfg: dict, years: list[str], where: str) -> str:
             FROM long l WHERE trim(l.cell) <> ''
         )
         SELECT t._row, r.iso3, r.indicator_id, t.year, t.value, t.col, t.cell,
-               r.cname, r.ccode, r.icode,
-               CASE
-                 WHEN t.value IS NULL OR NOT isfinite(t.value) OR contains(t.cell, '_')
-                   THEN 'column ' || quote_col(t.col) || ': ' || to_json(t.cell) || ' is not a number'
-                 WHEN t.year NOT BETWEEN {int(cfg['year_min'])} AND {int(cfg['year_max'])}
-                   THEN 'column ' || quote_col(t.col) || ': year outside {int(cfg['year_min'])}–{int(cfg['year_max'])}'
-                 WHEN t.value < r.lo OR t.value > r.hi
-                   THEN 'column ' || quote_col(t.col) || ': value ' || t.value
-                        || ' outside the indicator''s scale (' || coalesce(r.lo::VARCHAR, '') || ' to '
-                        || coalesce(r.hi::VARCHAR, '') || ')'
-               END AS reason
+               r.cname, r.ccode, r.icode, {_cell_reason(cfg)} AS reason
         FROM typed t
         JOIN rows r USING (_row)"""
+
+
+def _cell_reason(cfg: dict, scale: str = "r") -> str:
+    """The first cell rule broken (NULL = a good cell); one expression for both passes, so the
+    cells flagged in the fast pass are exactly those the reject pass explains."""
+    lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
+    return f"""CASE
+                 WHEN t.value IS NULL OR NOT isfinite(t.value) OR contains(t.cell, '_')
+                   THEN 'column ' || quote_col(t.col) || ': ' || to_json(t.cell) || ' is not a number'
+                 WHEN t.year NOT BETWEEN {lo} AND {hi}
+                   THEN 'column ' || quote_col(t.col) || ': year outside {lo}–{hi}'
+                 WHEN t.value < {scale}.lo OR t.value > {scale}.hi
+                   THEN 'column ' || quote_col(t.col) || ': value ' || t.value
+                        || ' outside the indicator''s scale (' || coalesce({scale}.lo::VARCHAR, '') || ' to '
+                        || coalesce({scale}.hi::VARCHAR, '') || ')'
+               END"""
+
+
+def _cells_table(con, cfg: dict, years: list[str], good: str, out_dir: Path) -> None:
+    """Every non-empty cell of the good rows, unpivoted and checked ONCE into a narrow Parquet
+    file (line, year, value, bad): observations are written from it, and only the few lines
+    holding a bad cell are unpivoted again, with their text, to explain the rejects. A file, not
+    a table: streamed to disk, so 12M cells add next to nothing to the peak memory."""
+    cols = ", ".join(_q(y) for y in years)
+    path = _lit(str(out_dir / "_cells.parquet"))
+    # The scale bounds ride along through the UNPIVOT: a join after it would let DuckDB, which
+    # cannot estimate an UNPIVOT's output, build its hash table on the millions of cells.
+    con.execute(f"""
+        COPY (
+        SELECT t._row::INTEGER AS _row, t.year::INTEGER AS year, t.value,
+               ({_cell_reason(cfg, "t")}) IS NOT NULL AS bad
+        FROM (SELECT _row, lo, hi, col, cell, CAST(col AS INTEGER) AS year,
+                     TRY_CAST(trim(cell) AS DOUBLE) AS value
+              FROM (UNPIVOT (SELECT w._row, r.lo, r.hi, {cols} FROM wide_rows w
+                             JOIN (SELECT _row, lo, hi FROM rows WHERE {good}) r USING (_row))
+                    ON {cols} INTO NAME col VALUE cell)
+              WHERE trim(cell) <> '') t
+        ) TO {path} (FORMAT parquet)""")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM read_parquet({path})")
 
 
 def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) -> dict:
@@ -308,20 +337,25 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
     meta = f"{_lit(SOURCE_ID)} AS source_id, {_lit(release)} AS release"
     name = _lit(f.name)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
+    _cells_table(con, cfg, years, good, out_dir)
 
     # Duplicated (iso3, indicator, year) cells: looked for only among rows that share a key.
-    con.execute(f"""
-        CREATE OR REPLACE TABLE dup_cells AS
-        SELECT _row, col, string_agg(_row::VARCHAR, ', ') OVER (PARTITION BY iso3, indicator_id, year) AS lines
-        FROM ({_cells_sql(cfg, years, good + ' AND _row IN (SELECT _row FROM dup_rows)')})
-        QUALIFY count(*) OVER (PARTITION BY iso3, indicator_id, year) > 1""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dup_cells AS
+        WITH d AS (SELECT c._row, c.year, r.iso3, r.indicator_id FROM cells c JOIN rows r USING (_row)
+                   WHERE c._row IN (SELECT _row FROM dup_rows)),
+             k AS (SELECT iso3, indicator_id, year, string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS lines
+                   FROM d GROUP BY ALL HAVING count(*) > 1)
+        SELECT d._row, d.year, k.lines FROM d JOIN k USING (iso3, indicator_id, year)""")
+    # Lines whose cells need explaining in rejects: a bad cell, or a duplicated one.
+    explain = f"{good} AND (_row IN (SELECT _row FROM cells WHERE bad) OR _row IN (SELECT _row FROM dup_cells))"
 
     obs = out_dir / f"_obs_{part}.parquet"
     con.execute(f"""
-        COPY (SELECT iso3, indicator_id, year::INTEGER AS year, value, {meta}, false AS is_sample,
-                     {name} AS file, _row::BIGINT AS row
-              FROM ({_cells_sql(cfg, years, good)}) c
-              WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM dup_cells d WHERE d._row = c._row AND d.col = c.col))
+        COPY (SELECT r.iso3, r.indicator_id, c.year, c.value, {meta}, false AS is_sample,
+                     {name} AS file, c._row::BIGINT AS row
+              FROM cells c JOIN rows r USING (_row)
+              WHERE NOT c.bad AND NOT EXISTS (SELECT 1 FROM dup_cells d WHERE d._row = c._row AND d.year = c.year))
         TO {_lit(str(obs))} (FORMAT parquet)""")
 
     record = "json_object('Country Name', cname, 'Country Code', ccode, 'Indicator Code', icode)"
@@ -333,8 +367,8 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
                           || ' appears on lines ' || d.lines) AS reason,
                  json_merge_patch({record}, json_object(c.col, c.cell))::VARCHAR AS record,
                  {_lit(SOURCE_ID)} AS source_id
-          FROM ({_cells_sql(cfg, years, good)}) c
-          LEFT JOIN dup_cells d ON d._row = c._row AND d.col = c.col
+          FROM ({_cells_sql(cfg, years, explain)}) c
+          LEFT JOIN dup_cells d ON d._row = c._row AND d.year = c.year
           WHERE c.reason IS NOT NULL OR d._row IS NOT NULL
           UNION ALL
           SELECT {name}, _row::BIGINT, reason,
@@ -373,7 +407,9 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
         "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
         [EXCLUDED, str(rej)]).fetchone()
     skipped = con.execute("SELECT count(*) FROM rows WHERE NOT selected").fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS wide_rows")
+    for v in ("wide_rows", "cells"):
+        con.execute(f"DROP VIEW IF EXISTS {v}")
+    (out_dir / "_cells.parquet").unlink(missing_ok=True)
     for t in ("wide", "rows", "dup_rows", "dup_cells", "country_map", "scale"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return {"file": f.name, "release": release,
@@ -411,6 +447,7 @@ def stage_duckdb(files, cfg: dict, catalogue: dict, out_dir) -> dict:
         con.close()
         (out_dir / "_wdi_full.duckdb").unlink(missing_ok=True)
         (out_dir / "_wdi_full.duckdb.wal").unlink(missing_ok=True)
+        (out_dir / "_cells.parquet").unlink(missing_ok=True)
         shutil.rmtree(out_dir / "_tmp", ignore_errors=True)
         shutil.rmtree(out_dir / "_extract", ignore_errors=True)
     invalid = sum(r.pop("_invalid") for r in records)

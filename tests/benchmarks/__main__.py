@@ -1,4 +1,5 @@
-"""`python -m tests.benchmarks [sizes...]`: run the on-demand benchmarks and print markdown."""
+"""`python -m tests.benchmarks [sizes...]` or `--sizes 1,5` (millions of cells): run the on-demand
+benchmarks and print markdown."""
 
 import sys
 

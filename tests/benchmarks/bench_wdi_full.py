@@ -106,6 +106,8 @@ def main(argv: list[str]) -> int:
         kind, *args = argv[1:]
         print(json.dumps({"floor": floor, "digigov": digigov}[kind](*args)))
         return 0
+    if argv[:1] == ["--sizes"]:  # `--sizes 1,5` = 1 and 5 million cells
+        argv = [str(float(m) * 1e6) for m in argv[1].split(",")]
     sizes = [int(float(a)) for a in argv] or SIZES
     results = []
     for size in sizes:
