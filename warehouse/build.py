@@ -171,6 +171,8 @@ def register_extra_indicators(con, staged: list[dict], carried: list[str], previ
 def _finished(run: dict) -> dict:
     """The current run as the warehouse records it: finished when its warehouse is built."""
     now = dt.datetime.now(dt.timezone.utc)
+    if not run.get("started_at"):
+        return {**run, "finished_at": now.isoformat()}
     started = dt.datetime.fromisoformat(run["started_at"])
     return {**run, "finished_at": now.isoformat(), "seconds": round((now - started).total_seconds(), 3)}
 
