@@ -43,3 +43,20 @@ class Mapped:
     observations: pd.DataFrame
     excluded: pd.DataFrame = field(default_factory=_empty)
     classifications: pd.DataFrame = field(default_factory=_empty)
+
+
+def melt_wide(df: pd.DataFrame, *, country: str, year: str, column_to_id: dict[str, str],
+              key: str = "country_name") -> pd.DataFrame:
+    """Publisher rows with one column per indicator to observation rows (`key` is `country_name`
+    for names, `iso3` for publisher codes). Blank cells are missing values: not emitted."""
+    long = df.melt(id_vars=[country, year, "_file", "_row"], value_vars=list(column_to_id),
+                   var_name="column", value_name="value")
+    long = long[long["value"].notna()]
+    return pd.DataFrame({
+        key: long[country].astype(str),
+        "indicator_id": long["column"].map(column_to_id),
+        "year": long[year].astype(int),
+        "value": long["value"].astype(float),
+        "_file": long["_file"],
+        "_row": long["_row"],
+    }).reset_index(drop=True)

@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, melt_wide
 from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text
 
@@ -159,15 +159,5 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
     df.loc[uncomputable, [EGDI, RANK]] = np.nan
     column_to_id = {spec["column"]: ind for ind, spec in catalogue.items()
                     if spec["source_id"] == SOURCE_ID}
-    long = df.melt(id_vars=["Survey Year", "Country Name", "_file", "_row"],
-                   value_vars=list(column_to_id), var_name="column", value_name="value")
-    long = long[long["value"].notna()]
-    obs = pd.DataFrame({
-        "country_name": long["Country Name"].astype(str),
-        "indicator_id": long["column"].map(column_to_id),
-        "year": long["Survey Year"].astype(int),
-        "value": long["value"].astype(float),
-        "_file": long["_file"],
-        "_row": long["_row"],
-    }).reset_index(drop=True)
+    obs = melt_wide(df, country="Country Name", year="Survey Year", column_to_id=column_to_id)
     return Mapped(obs, excluded)

@@ -14,7 +14,7 @@ import pandera.pandas as pa
 
 from digigov.errors import SourceFileError
 from digigov.sources import source_config
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, melt_wide
 from digigov.sources.xlsx import fetch_xlsx, read_sheet, xlsx_modified
 
 SOURCE_ID = "wb_dai"
@@ -90,15 +90,4 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
     sub-indices and cannot be computed without Government. Their Business and People values load."""
     column_to_id = {spec["column"]: ind for ind, spec in catalogue.items() if spec["source_id"] == SOURCE_ID}
     country, year = cfg["country_column"], cfg["year_column"]
-    long = clean.melt(id_vars=[country, year, "_file", "_row"], value_vars=list(column_to_id),
-                      var_name="column", value_name="value")
-    long = long[long["value"].notna()]
-    obs = pd.DataFrame({
-        "country_name": long[country].astype(str),
-        "indicator_id": long["column"].map(column_to_id),
-        "year": long[year].astype(int),
-        "value": long["value"].astype(float),
-        "_file": long["_file"],
-        "_row": long["_row"],
-    }).reset_index(drop=True)
-    return Mapped(obs)
+    return Mapped(melt_wide(clean, country=country, year=year, column_to_id=column_to_id))

@@ -20,7 +20,7 @@ import python_calamine
 
 from digigov.errors import SourceFileError
 from digigov.sources import source_config
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, melt_wide
 from digigov.sources.xlsx import fetch_xlsx
 from digigov.transforms.catalogue import catalogue
 
@@ -172,17 +172,7 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
         hit = df[year] == int(rule["year"])
         df.loc[hit, rule["column"]] = df.loc[hit, rule["column"]] * float(rule["factor"])
     column_to_id = value_columns(catalogue)
-    long = df.melt(id_vars=[year, code, "_file", "_row"], value_vars=list(column_to_id),
-                   var_name="column", value_name="value")
-    long = long[long["value"].notna()]
-    obs = pd.DataFrame({
-        "iso3": long[code].astype(str),
-        "indicator_id": long["column"].map(column_to_id),
-        "year": long[year].astype(int),
-        "value": long["value"].astype(float),
-        "_file": long["_file"],
-        "_row": long["_row"],
-    }).reset_index(drop=True)
+    obs = melt_wide(df, country=code, year=year, column_to_id=column_to_id, key="iso3")
     grouped = df[df[cols["group"]].notna()]
     classes = pd.DataFrame({
         "iso3": grouped[code].astype(str),
