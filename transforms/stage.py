@@ -97,12 +97,12 @@ def stage_key(source_id: str, mod, files: list[SnapshotFile]) -> str:
     """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
     entries, the module and the shared transforms, the config, and the digigov version."""
     from digigov import __version__
-    from digigov.settings import CONFIG_DIR, PACKAGE_ROOT
+    from digigov.settings import CONFIG_DIR
 
     h = hashlib.sha256(f"{source_id}\0{__version__}\0".encode())
     for f in files:
         h.update(json.dumps([f.name, f.sha256, f.meta], sort_keys=True, default=str).encode())
-    code = [Path(mod.__file__)] + [_package_file(PACKAGE_ROOT, rel) for rel in SHARED_CODE]
+    code = [Path(mod.__file__)] + [_package_file(rel) for rel in SHARED_CODE]
     config = [CONFIG_DIR / "countries.yaml", CONFIG_DIR / "sources" / f"{source_id}.yaml",
               *sorted((CONFIG_DIR / "indicators").glob("*.yaml"))]
     for path in code + config:
@@ -110,7 +110,7 @@ def stage_key(source_id: str, mod, files: list[SnapshotFile]) -> str:
     return h.hexdigest()[:20]
 
 
-def _package_file(package_root: Path, rel: str) -> Path:
+def _package_file(rel: str) -> Path:
     """A shared module's file, found through its package (the layout maps folders to packages)."""
     package, name = rel.split("/")
     return Path(importlib.import_module(f"digigov.{package}").__file__).parent / name
