@@ -86,12 +86,15 @@ def _layout(records, path, cfg: dict) -> Layout:
         if fields[0] in cfg["preamble_keys"]:
             preamble[fields[0]] = fields[1] if len(fields) > 1 else ""
             continue
-        return Layout(preamble, _columns(fields, lineno, path, cfg), lineno)
+        return Layout(preamble, header_columns(fields, lineno, path, cfg), lineno)
     raise SourceFileError(path, "no header line: the file is empty or holds only the preamble",
                           "re-download it")
 
 
-def _columns(header: list[str], lineno: int, path, cfg: dict) -> list[str]:
+def header_columns(header: list[str], lineno: int, path, cfg: dict) -> list[str]:
+    """The header as column names, the trailing comma's empty column named TRAILING; raises
+    SourceFileError for a missing id column, a column that is not a year, or a duplicate.
+    Shared with sources/wdi_full.py (same layout)."""
     expected = f"expected {', '.join(cfg['id_columns'])}, then one column per year (line {lineno})"
     names = list(header)
     if len(names) > 1 and names[-1] == "":
@@ -102,7 +105,7 @@ def _columns(header: list[str], lineno: int, path, cfg: dict) -> list[str]:
     odd = [f"{n!r} (position {i + 1})" for i, n in enumerate(names)
            if n not in cfg["id_columns"] and n != TRAILING and not YEAR.fullmatch(n)]
     if odd:
-        raise SourceFileError(path, f"unexpected column {', '.join(odd)}", expected)
+        raise SourceFileError(path, f"unexpected column {', '.join(odd)} is not a 4-digit year", expected)
     dupes = sorted(n for n, k in Counter(names).items() if k > 1)
     if dupes:
         raise SourceFileError(path, f"duplicated column {', '.join(map(repr, dupes))}", expected)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -34,12 +33,11 @@ import duckdb
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.http import get_bytes
+from digigov.sources.wdi_bulk import TRAILING, YEAR, header_columns
 from digigov.transforms.countries import resolve_code
 
 SOURCE_ID = "wdi_full"
 FILE_GLOB = "WDI*CSV*"  # WDICSV.csv and WDI_CSV.zip (case-sensitive: not WDICountry.csv)
-TRAILING = "_trailing"
-YEAR = re.compile(r"\d{4}")
 EXCLUDED = "excluded:"
 MAX_SAMPLES = 5
 AGGREGATE = "World Bank aggregate (region or income group), not a country"
@@ -81,31 +79,12 @@ def _header(csv_path: Path, shown: Path, cfg: dict) -> tuple[list[str], int]:
                 fields = [f.strip() for f in rec]
                 if not any(fields) or fields[0] in cfg["preamble_keys"]:
                     continue
-                return _columns(fields, reader.line_num, shown, cfg), reader.line_num
+                return header_columns(fields, reader.line_num, shown, cfg), reader.line_num
     except UnicodeDecodeError as exc:
         raise SourceFileError(shown, f"not UTF-8 ({exc.reason})", "WDICSV.csv is UTF-8; re-download it") from None
     except csv.Error as exc:
         raise SourceFileError(shown, f"header is not a readable CSV line ({exc})") from None
     raise SourceFileError(shown, "no header line: the file is empty", "re-download it")
-
-
-def _columns(names: list[str], lineno: int, shown: Path, cfg: dict) -> list[str]:
-    expected = f"expected {', '.join(cfg['id_columns'])}, then one column per year (line {lineno})"
-    if len(names) > 1 and names[-1] == "":
-        names = names[:-1] + [TRAILING]
-    for col in cfg["id_columns"]:
-        if col not in names:
-            raise SourceFileError(shown, f"missing column {col!r}", expected)
-    odd = [f"{n!r} (position {i + 1})" for i, n in enumerate(names)
-           if n not in cfg["id_columns"] and n != TRAILING and not YEAR.fullmatch(n)]
-    if odd:
-        raise SourceFileError(shown, f"column {', '.join(odd)} is not a 4-digit year", expected)
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise SourceFileError(shown, f"duplicated column {', '.join(map(repr, dupes))}", expected)
-    if not any(YEAR.fullmatch(n) for n in names):
-        raise SourceFileError(shown, "no year column", expected)
-    return names
 
 
 def _zip_date(path: Path, cfg: dict) -> str | None:

@@ -149,7 +149,7 @@ def test_uncatalogued_indicators_are_registered_from_the_file(tmp_path):
 
 def test_header_faults_fail_the_file(tmp_path):
     bad = write_csv(tmp_path / "WDICSV.csv", GOOD[:1], header=HEADER[:4] + ["1999", "20O0", "2001"])
-    with pytest.raises(SourceFileError, match=r"WDICSV.csv: column '20O0' \(position 6\) is not a 4-digit year"):
+    with pytest.raises(SourceFileError, match=r"WDICSV.csv: unexpected column '20O0' \(position 6\) is not a 4-digit year"):
         stage(tmp_path, bad)
     missing = write_csv(tmp_path / "WDICSV.csv", [r[1:] for r in GOOD], header=HEADER[1:])
     with pytest.raises(SourceFileError, match="missing column 'Country Name'"):
