@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from digigov.errors import SourceFileError
@@ -22,3 +24,13 @@ def decode_text(path: Path, data: bytes, *, encoding_hint: str, require_final_ne
     if require_final_newline and not text.endswith(("\n", "\r")):
         raise SourceFileError(path, "last line is not terminated: the file looks truncated", "re-download it")
     return text
+
+
+def csv_records(path: Path, *, encoding_hint: str) -> list[list[str]]:
+    """Every record of a CSV file as published (after decode_text's checks); a file the csv
+    module cannot parse is a SourceFileError naming it."""
+    text = decode_text(path, Path(path).read_bytes(), encoding_hint=encoding_hint)
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SourceFileError(path, f"not a readable CSV ({exc})") from None

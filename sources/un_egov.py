@@ -7,7 +7,6 @@ Every quirk handled below is listed in snapshots/un_egov/PROVENANCE.md.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import Mapped, melt_wide
 from digigov.sources.http import get_bytes
-from digigov.sources.text import decode_text
+from digigov.sources.text import csv_records
 
 SOURCE_ID = "un_egov"
 FILE_GLOB = "EGOV_DATA_*.csv"
@@ -67,11 +66,7 @@ def read(path: Path) -> pd.DataFrame:
     trailing spaces inside quoted country names. Raises SourceFileError for an empty file,
     bytes that are not UTF-8, a wrong header, or an unterminated final line."""
     path = Path(path)
-    text = decode_text(path, path.read_bytes(), encoding_hint="the egovkb files are UTF-8; re-save the file as UTF-8")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise SourceFileError(path, f"not a readable CSV ({exc})") from None
+    records = csv_records(path, encoding_hint="the egovkb files are UTF-8; re-save the file as UTF-8")
     header = [h.strip() for h in records[0]]
     if header != HEADER:
         missing = [h for h in HEADER if h not in header]

@@ -8,7 +8,6 @@ handled below is listed in snapshots/wb_gtmi_data360/PROVENANCE.md.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from digigov.errors import FetchError, SourceFileError
 from digigov.sources import source_config
 from digigov.sources.base import Mapped
 from digigov.sources.http import get_bytes
-from digigov.sources.text import decode_text
+from digigov.sources.text import csv_records
 
 SOURCE_ID = "wb_gtmi_data360"
 FILE_GLOB = "GTMI_*.csv"
@@ -78,11 +77,7 @@ def read(path: Path) -> pd.DataFrame:
     file and for a header that is not the Data360 wide layout, naming the column at fault."""
     path = Path(path)
     cfg = _cfg()
-    text = decode_text(path, path.read_bytes(), encoding_hint="Data360 exports are UTF-8; re-download the file")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise SourceFileError(path, f"not a readable CSV ({exc})") from None
+    records = csv_records(path, encoding_hint="Data360 exports are UTF-8; re-download the file")
     header = [h.strip() for h in records[0]]
     problem = _header_problem(header, cfg["header"])
     if problem:
