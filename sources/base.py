@@ -14,10 +14,13 @@ A source module (sources/<name>.py) defines:
 Everything after that (country harmonisation, the observation schema, staging) is shared.
 
 A large source may instead define stage_duckdb(files, cfg, catalogue, out_dir) -> dict, which
-validates, harmonises and writes out_dir/{observations,rejects,classifications}.parquet itself
-inside DuckDB (same columns as the shared path) and returns {"files": [one record per file with
-file, release, last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected",
-"rows_invalid", "reject_samples"}. A source with `enabled: false` in its config runs only with --only.
+validates and harmonises inside DuckDB and writes its observations into the DuckDB file
+out_dir/STAGED_BULK (table core.observation_bulk of warehouse/sql/observation_bulk.sql, part_id =
+the file's index), and out_dir/{rejects,classifications}.parquet (same columns as the shared
+path). It returns {"files": [one record per file with file, release, last_updated, rows_loaded,
+rows_rejected], "rows_loaded", "rows_rejected", "rows_invalid", "reject_samples", "warnings"}.
+The warehouse build starts from a copy of that file, so 12M rows are written once, not twice.
+A source with `enabled: false` in its config runs only with --only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+STAGED_BULK = "observations.duckdb"  # a large source's staged observations (see above)
 
 
 def _empty() -> pd.DataFrame:

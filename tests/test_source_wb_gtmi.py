@@ -17,6 +17,7 @@ from digigov.sources import source_config, wb_gtmi, wb_gtmi_data360
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
 from digigov.transforms.stage import stage_file, stage_source
+from digigov.warehouse.build import create_schema
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_gtmi"
 SNAP360 = EMBEDDED_SNAPSHOTS / "wb_gtmi_data360"
@@ -371,11 +372,11 @@ def warehouse(tmp_path_factory):
     """A DuckDB built with the real schema, holding the staged observations of both sources."""
     work = tmp_path_factory.mktemp("stage")
     con = duckdb.connect(str(work / "w.duckdb"))
-    con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+    create_schema(con)
     for source_id in ("wb_gtmi", "wb_gtmi_data360"):
         summary = stage_source(source_id, None, work)
         assert summary["origin"] == "embedded" and summary["rows_invalid"] == 0
-        con.execute("INSERT INTO core.observation BY NAME SELECT * FROM read_parquet(?)",
+        con.execute("INSERT INTO core.observation_row BY NAME SELECT * FROM read_parquet(?)",
                     [f"{summary['dir']}/observations.parquet"])
     yield con
     con.close()
@@ -393,7 +394,7 @@ def test_the_two_sources_agree_on_gtmi_2022(warehouse):
 def test_one_changed_value_gives_exactly_one_problem_row(warehouse):
     warehouse.execute("BEGIN")
     try:
-        warehouse.execute("UPDATE core.observation SET value = 0.81 WHERE source_id = 'wb_gtmi_data360' "
+        warehouse.execute("UPDATE core.observation_row SET value = 0.81 WHERE source_id = 'wb_gtmi_data360' "
                           "AND indicator_id = 'wb.gtmi' AND iso3 = 'KAZ' AND year = 2022")
         rows = warehouse.execute(CHECK_SQL).fetchall()
         assert len(rows) == 1
@@ -407,10 +408,10 @@ def test_one_changed_value_gives_exactly_one_problem_row(warehouse):
 def test_a_country_missing_from_one_source_is_a_problem(warehouse):
     warehouse.execute("BEGIN")
     try:
-        warehouse.execute("DELETE FROM core.observation WHERE source_id = 'wb_gtmi' AND indicator_id = 'wb.gtmi' "
+        warehouse.execute("DELETE FROM core.observation_row WHERE source_id = 'wb_gtmi' AND indicator_id = 'wb.gtmi' "
                           "AND iso3 = 'XKX' AND year = 2022")
         assert [r[1] for r in warehouse.execute(CHECK_SQL).fetchall()] == ["XKX"]
-        warehouse.execute("DELETE FROM core.observation WHERE source_id = 'wb_gtmi'")
+        warehouse.execute("DELETE FROM core.observation_row WHERE source_id = 'wb_gtmi'")
         assert warehouse.execute(CHECK_SQL).fetchall() == []  # one source absent: nothing to compare
     finally:
         warehouse.execute("ROLLBACK")

@@ -16,7 +16,7 @@ from digigov.sources import fetch_snapshot, source_config, wdi_bulk
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
 from digigov.transforms.stage import stage_file, stage_source
-from digigov.warehouse.build import sql
+from digigov.warehouse.build import create_schema, list_contested
 from tests.conftest import FIXTURES
 
 SNAP = EMBEDDED_SNAPSHOTS / "wdi_bulk"
@@ -158,9 +158,10 @@ def test_the_newest_vintage_is_in_force(tmp_path):
     # no publisher date: none is shown, and the warehouse orders by the retrieval date instead
     assert dates[USER_2025.name] == (None, "2025-09-06")
     con = duckdb.connect()
-    con.execute(sql("schema.sql"))
-    con.execute("INSERT INTO core.observation BY NAME SELECT * FROM read_parquet(?)",
+    create_schema(con)
+    con.execute("INSERT INTO core.observation_row BY NAME SELECT * FROM read_parquet(?)",
                 [str(tmp_path / "wdi_bulk" / "observations.parquet")])
+    list_contested(con)
     files = pd.DataFrame(summary["files"])
     known = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                        "WHERE table_schema = 'core' AND table_name = 'source_file'").fetchall()}

@@ -14,6 +14,7 @@ import pytest
 
 from digigov.errors import SourceFileError
 from digigov.sources import source_config, source_ids, wdi_full
+from digigov.sources.base import STAGED_BULK
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
 from digigov.transforms.stage import stage_source
@@ -39,8 +40,20 @@ def stage(tmp_path: Path, path: Path, **overrides) -> tuple[dict, dict]:
     out = tmp_path / "out"
     summary = wdi_full.stage_duckdb([f], cfg, catalogue(), out)
     tables = {name: duckdb.sql(f"SELECT * FROM '{out / name}.parquet'").df()
-              for name in ("observations", "rejects", "classifications", "indicators")}
+              for name in ("rejects", "classifications", "indicators")}
+    tables["observations"] = staged_observations(out, summary)
     return summary, tables
+
+
+def staged_observations(out: Path, summary: dict):
+    """The staged rows as core.observation shows them (each part is one file of the summary)."""
+    with duckdb.connect(str(out / STAGED_BULK), read_only=True) as con:
+        con.execute("CREATE TEMP TABLE part (part_id INTEGER, file VARCHAR, release VARCHAR)")
+        con.executemany("INSERT INTO part VALUES (?, ?, ?)",
+                        [(i, f["file"], f["release"]) for i, f in enumerate(summary["files"])])
+        return con.execute("SELECT b.iso3, b.indicator_id, b.year, b.value, 'wdi_full' AS source_id, p.release, "
+                           "false AS is_sample, p.file, b.row FROM core.observation_bulk b "
+                           "JOIN part p USING (part_id) ORDER BY b.row, b.year").df()
 
 
 GOOD = [
@@ -193,20 +206,138 @@ def test_stage_source_end_to_end_from_the_zip_and_the_real_layout(tmp_path):
     assert summary["warnings"] and "not in manifest.json" in summary["warnings"][0]
     d = Path(summary["dir"])
     assert sorted(p.name for p in d.iterdir()) == ["classifications.parquet", "indicators.parquet",
-                                                   "observations.parquet", "rejects.parquet", "summary.json"]
+                                                   STAGED_BULK, "rejects.parquet", "summary.json"]
+    obs = staged_observations(d, summary)
+    value = obs.query("iso3 == 'ARM' and indicator_id == 'wdi.IT.CEL.SETS.P2' and year == 2021")
+    assert list(value[["value", "row"]].itertuples(index=False, name=None)) == [(128.961359, 2)]  # line 2
+    assert summary["files"][0]["path"] == "fast"
     con = duckdb.connect()
-    value = con.execute(f"SELECT value, row FROM '{d}/observations.parquet' WHERE iso3 = 'ARM' "
-                        "AND indicator_id = 'wdi.IT.CEL.SETS.P2' AND year = 2021").fetchone()
-    assert value == (128.961359, 2)  # line 2 of the real fixture
     aggregates = {r[0] for r in con.execute(f"SELECT reason FROM '{d}/rejects.parquet'").fetchall()}
     assert all(r.startswith("excluded: World Bank aggregate") for r in aggregates) and aggregates
-    total = con.execute(f"SELECT count(*) FROM '{d}/observations.parquet'").fetchone()[0]
+    total = len(obs)
     assert total == summary["rows_loaded"] > 0
 
-    # the warehouse build loads the staged Parquet files as they are
+    # the warehouse build starts from a copy of the staged file; the staged file stays as it was
     from digigov.warehouse.build import build
     counts = build(tmp_path / "wh.duckdb", [summary], {"run_id": "t1", "status": "ok"}, [])
     assert counts["observations"] == total
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as wh:
         assert wh.execute("SELECT count(*) FROM core.reject WHERE source_id = 'wdi_full'").fetchone()[0] == \
             summary["rows_rejected"]
+
+
+# ---- the fast path and the exact path -------------------------------------------------------
+
+def _both_paths(tmp_path: Path, path: Path) -> tuple[dict, dict, dict, dict]:
+    fast = stage(tmp_path / "fast", path)
+    exact = stage(tmp_path / "exact", path, fast_path=False)
+    return (*fast, *exact)
+
+
+def _rows(t: dict) -> dict:
+    plain = {k: t[k].astype(object).where(t[k].notna(), None) for k in ("observations", "rejects", "indicators")}
+    return {k: sorted(df.itertuples(index=False, name=None), key=repr) for k, df in plain.items()}
+
+
+@pytest.mark.parametrize("case", ["good", "aggregates", "row faults", "real layout"])
+def test_a_file_without_bad_cells_stages_the_same_by_both_paths(tmp_path, case):
+    rows = {"good": GOOD,
+            "aggregates": GOOD + [["Europe & Central Asia", "ECS", "GDP (current US$)", "NY.GDP.MKTP.CD", "7", "", "9"]],
+            "row faults": GOOD + [["Atlantis", "QQQ", "Population, total", "SP.POP.TOTL", "1", "", ""],
+                                  ["Armenia", "ARM", "Bad code", "SP POP", "1", "", ""],
+                                  ["", "ARM", "GDP (current US$)", "NY.GDP.MKTP.CD", "1", "", ""]]}
+    path = REAL if case == "real layout" else write_csv(tmp_path / "WDICSV.csv", rows[case])
+    fast_summary, fast, exact_summary, exact = _both_paths(tmp_path, path)
+    assert [f["path"] for f in fast_summary["files"]] == ["fast"]
+    assert [f["path"] for f in exact_summary["files"]] == ["exact"]
+    assert _rows(fast) == _rows(exact) and len(fast["observations"]) > 0
+    assert {k: fast_summary[k] for k in ("rows_loaded", "rows_rejected", "rows_invalid", "reject_samples")} == \
+        {k: exact_summary[k] for k in ("rows_loaded", "rows_rejected", "rows_invalid", "reject_samples")}
+    assert fast_summary["warnings"] == []
+
+
+@pytest.mark.parametrize("cell, why", [
+    ("n/a", "could not read it with numeric year columns"),
+    ("1_000", "digit separators"),
+    ("inf", "inf or nan"),
+    ("150", "outside its indicator's scale"),
+])
+def test_a_bad_cell_sends_the_file_down_the_exact_path_with_a_warning(tmp_path, cell, why):
+    rows = GOOD + [["Georgia", "GEO", "Individuals using the Internet (% of population)", "IT.NET.USER.ZS",
+                    "5", cell, "7"]]
+    summary, t = stage(tmp_path, write_csv(tmp_path / "WDICSV.csv", rows))
+    assert summary["files"][0]["path"] == "exact"
+    assert len(summary["warnings"]) == 1 and why in summary["warnings"][0] and "WDICSV.csv" in summary["warnings"][0]
+    bad = t["rejects"][t["rejects"]["row"] == 7]
+    assert list(bad["reason"].str.startswith("column '2000'")) == [True]  # only the bad cell is rejected
+    geo = t["observations"].query("iso3 == 'GEO'")
+    assert sorted(geo["year"]) == [1999, 2001] and sorted(geo["value"]) == [5.0, 7.0]
+
+
+def test_legacy_and_current_codes_together_take_the_exact_path(tmp_path):
+    rows = GOOD + [["Romania", "ROM", "Population, total", "SP.POP.TOTL", "19", "", ""],
+                   ["Romania", "ROU", "Population, total", "SP.POP.TOTL", "", "20", ""]]
+    summary, t = stage(tmp_path, write_csv(tmp_path / "WDICSV.csv", rows))
+    assert summary["files"][0]["path"] == "exact" and "same country and indicator" in summary["warnings"][0]
+    assert sorted(t["observations"].query("iso3 == 'ROU'")["value"]) == [19.0, 20.0]  # no cell is duplicated
+
+
+def test_a_year_column_outside_the_bounds_takes_the_exact_path(tmp_path):
+    header = HEADER[:4] + ["1999", "2000", "2101"]
+    summary, t = stage(tmp_path, write_csv(tmp_path / "WDICSV.csv", GOOD[:1], header=header))
+    assert summary["files"][0]["path"] == "exact" and "outside 1950–2100" in summary["warnings"][0]
+    assert list(t["rejects"]["reason"]) == ["column '2101': year outside 1950–2100"]
+
+
+# ---- the warehouse build: seeded from the staged file, several bulk sources, carry-over --------
+
+def _staged(tmp_path: Path, name: str, rows: list[list[str]]) -> dict:
+    snap = tmp_path / name / "snaps" / "wdi_full"
+    snap.mkdir(parents=True)
+    write_csv(snap / "WDICSV.csv", rows)
+    return stage_source("wdi_full", str(tmp_path / name / "snaps"), tmp_path / name / "work")
+
+
+def test_the_build_starts_from_the_staged_file_and_shifts_the_parts_of_others(tmp_path):
+    from digigov.warehouse.build import build
+
+    big = _staged(tmp_path, "big", GOOD)
+    small = _staged(tmp_path, "small", [["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "4", "", ""]])
+    small["source_id"] = "wdi_full_other"  # a second large source
+    small["files"][0]["source_id"] = "wdi_full_other"
+    staged_file = Path(big["dir"]) / STAGED_BULK
+    before = staged_file.read_bytes()
+    wh = tmp_path / "wh.duckdb"
+    counts = build(wh, [small, big], {"run_id": "t", "status": "ok"}, [])
+    assert counts["observations"] == 6
+    assert staged_file.read_bytes() == before  # the build copied it, the cache keeps its own
+    with duckdb.connect(str(wh), read_only=True) as con:
+        got = con.execute("SELECT source_id, iso3, year, value, file FROM core.observation "
+                          "WHERE indicator_id = 'wdi.SP.POP.TOTL' ORDER BY ALL").fetchall()
+        parts = con.execute("SELECT part_id, source_id FROM core.observation_part ORDER BY 1").fetchall()
+    assert parts == [(0, "wdi_full"), (1, "wdi_full_other")]  # the seed keeps part 0
+    assert got == [("wdi_full", "ARM", 1999, 3000000.0, "WDICSV.csv"), ("wdi_full", "ARM", 2001, 2900000.5, "WDICSV.csv"),
+                   ("wdi_full", "XKX", 2000, 1700000.0, "WDICSV.csv"),
+                   ("wdi_full_other", "GEO", 1999, 4.0, "WDICSV.csv")]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
+    """`digigov run --only wdi_full --snapshots DIR`, then `digigov run --only un_egov`: the
+    second run carries the wdi_full rows over, and the observations view shows them."""
+    from digigov.flows.cli import main
+    from tests.conftest import query
+
+    snap = tmp_path / "snaps" / "wdi_full"
+    snap.mkdir(parents=True)
+    write_csv(snap / "WDICSV.csv", GOOD)
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"), "--warehouse", str(wh)]) == 0
+    sql = ("SELECT iso3, indicator_id, year, value, source_id FROM observations_all "
+           "WHERE source_id = 'wdi_full' ORDER BY ALL")
+    first = query(wh, sql)
+    assert len(first) == 5 and ("XKX", "wdi.SP.POP.TOTL", 2000, 1700000.0, "wdi_full") in first
+    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert query(wh, sql) == first
+    assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 10_000
+    assert query(wh, "SELECT count(*) FROM core.observation_part WHERE source_id = 'wdi_full'")[0][0] == 1

@@ -37,8 +37,8 @@ def test_list_columns_are_readable_in_csv(wh, capsys):
     assert capsys.readouterr().out.splitlines()[1] == "KAZ,central_asia;focus"
 
 
-@pytest.mark.parametrize("statement", ["DELETE FROM core.observation", "DROP VIEW observations",
-                                       "CREATE TABLE x AS SELECT 1", "UPDATE core.observation SET value = 0"])
+@pytest.mark.parametrize("statement", ["DELETE FROM core.observation_row", "DROP VIEW observations",
+                                       "CREATE TABLE x AS SELECT 1", "UPDATE core.observation_bulk SET value = 0"])
 def test_writes_are_refused_and_change_nothing(wh, capsys, statement):
     before = query(wh, "SELECT count(*), sum(value) FROM core.observation")
     assert main(["sql", statement, "--warehouse", str(wh)]) == 1

@@ -158,6 +158,7 @@ def _stage_into(out: Path, source_id: str, mod, cfg: dict, files: list[SnapshotF
     if hasattr(mod, "stage_duckdb"):
         # Large sources validate and reshape inside DuckDB instead of pandas (sources/base.py).
         summary = mod.stage_duckdb(files, cfg, catalogue(), out)
+        warnings = [*warnings, *summary.pop("warnings", [])]
         summary["files"] = [{**defaults, **f.meta, **rec, "source_id": source_id, "sha256": f.sha256,
                              "size": f.size, "recorded": f.recorded,
                              "precedence": int(cfg.get("precedence", 0))}

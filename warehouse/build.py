@@ -21,6 +21,7 @@ import pandas as pd
 
 from digigov.errors import WarehouseError
 from digigov.settings import SQL_DIR, load_config
+from digigov.sources.base import STAGED_BULK
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
@@ -88,15 +89,20 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
     half-updates the others. `kept` are the sources a run left out (--only): carried over as they
     were. `survey` is the staged survey inbox (sources/survey.py), if any."""
     target.unlink(missing_ok=True)
+    staged = sorted(staged, key=lambda s: -_bulk_rows(s))  # the largest bulk source first: the seed
+    seeded = bool(staged) and _bulk_rows(staged[0]) > 0
+    if seeded:
+        shutil.copyfile(Path(staged[0]["dir"]) / STAGED_BULK, target)
     con = _connect(target)
     try:
-        con.execute(sql("schema.sql"))
-        for s in staged:
-            load_staged(con, s, run["run_id"])
+        create_schema(con)
+        for i, s in enumerate(staged):
+            load_staged(con, s, run["run_id"], seeded=seeded and i == 0)
         for source_id, error in (failed or {}).items():
             carry_over(con, source_id, error, previous)
         for source_id in kept or []:
             carry_over(con, source_id, None, previous)
+        list_contested(con)
         observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
@@ -177,11 +183,52 @@ def _finished(run: dict) -> dict:
     return {**run, "finished_at": now.isoformat(), "seconds": round((now - started).total_seconds(), 3)}
 
 
-def load_staged(con, s: dict, run_id: str) -> None:
-    """Load one staged source's Parquet files and its file records."""
+def create_schema(con) -> None:
+    """The core tables and views (the bulk table may be there already: a seeded build)."""
+    con.execute(sql("observation_bulk.sql"))
+    con.execute(sql("schema.sql"))
+
+
+def list_contested(con) -> None:
+    """Record the indicators more than one (source, release) carries: only their values compete
+    for "in force" (core.current_observation). Call once every observation is loaded."""
+    con.execute("INSERT INTO core.contested_indicator SELECT indicator_id FROM "
+                "(SELECT DISTINCT indicator_id, source_id, release FROM core.observation) "
+                "GROUP BY indicator_id HAVING count(*) > 1")
+
+
+def _bulk_rows(s: dict) -> int:
+    """Observations a staged source holds in a DuckDB file (0: it staged Parquet)."""
+    return s["rows_loaded"] + 1 if (Path(s["dir"]) / STAGED_BULK).exists() else 0
+
+
+def _next_part(con) -> int:
+    return con.execute("SELECT coalesce(max(part_id) + 1, 0) FROM core.observation_part").fetchone()[0]
+
+
+def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
+    """Load one staged source's files and its file records.
+
+    A large source staged its observations into a DuckDB file (STAGED_BULK), one part per file.
+    The build file started as a copy of the largest such file (`seeded`): its rows are already in
+    place, with part ids 0..n-1; any other is copied in with its part ids shifted."""
     d = Path(s["dir"])
-    con.execute("INSERT INTO core.observation BY NAME SELECT * FROM read_parquet(?)",
-                [str(d / "observations.parquet")])
+    if (d / STAGED_BULK).exists():
+        offset = _next_part(con)
+        if seeded and offset != 0:
+            raise WarehouseError("the seed of a build must be its first bulk source")
+        if not seeded:
+            con.execute("ATTACH ? AS staged_bulk (READ_ONLY)", [str(d / STAGED_BULK)])
+            try:
+                con.execute("INSERT INTO core.observation_bulk SELECT iso3, indicator_id, year, value, row, "
+                            "part_id + ? FROM staged_bulk.core.observation_bulk", [offset])
+            finally:
+                con.execute("DETACH staged_bulk")
+        con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
+                        [(offset + i, s["source_id"], f["release"], f["file"]) for i, f in enumerate(s["files"])])
+    else:
+        con.execute("INSERT INTO core.observation_row BY NAME SELECT * FROM read_parquet(?)",
+                    [str(d / "observations.parquet")])
     con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
                 [run_id, str(d / "rejects.parquet")])
     con.execute("INSERT INTO core.classification BY NAME SELECT * FROM read_parquet(?)",
@@ -288,7 +335,7 @@ def run_checks(con) -> list[str]:
     return messages
 
 
-CARRIED_TABLES = ["observation", "classification"]
+CARRIED_TABLES = ["observation_row", "classification"]
 
 
 def carry_over(con, source_id: str, error: str | None, previous: Path | None) -> None:
@@ -299,9 +346,20 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
         try:
             for table in CARRIED_TABLES:
-                cols = ", ".join(sorted(_columns(con, f"core.{table}") & _columns(con, f"core.{table}", "prev")))
-                con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{table} "
+                # a warehouse of digigov < 0.2 kept every observation in the table core.observation
+                old = "observation" if table == "observation_row" and not _columns(con, f"core.{table}", "prev") \
+                    else table
+                cols = ", ".join(sorted(_columns(con, f"core.{table}") & _columns(con, f"core.{old}", "prev")))
+                con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{old} "
                             "WHERE source_id = ?", [source_id])
+            if _columns(con, "core.observation_part", "prev"):
+                offset = _next_part(con)
+                con.execute("INSERT INTO core.observation_part SELECT part_id + ?, source_id, release, is_sample, "
+                            "file FROM prev.core.observation_part WHERE source_id = ?", [offset, source_id])
+                con.execute("INSERT INTO core.observation_bulk SELECT iso3, indicator_id, year, value, row, "
+                            "part_id + ? FROM prev.core.observation_bulk WHERE part_id IN "
+                            "(SELECT part_id FROM prev.core.observation_part WHERE source_id = ?)",
+                            [offset, source_id])
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
             stale, err = ("true", "?") if error else ("stale", "error")

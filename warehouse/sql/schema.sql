@@ -1,6 +1,6 @@
 -- Physical tables live in schema `core`; users query the public views in `main` (views.sql),
 -- which are the documented interface and stay stable when the tables change.
-CREATE SCHEMA core;
+CREATE SCHEMA IF NOT EXISTS core;  -- a build may start from a large source's staged file
 
 CREATE TABLE core.country (
     iso3                   VARCHAR PRIMARY KEY,
@@ -143,7 +143,8 @@ CREATE TABLE core.readiness (
     PRIMARY KEY (iso3, dimension_id)
 );
 
-CREATE TABLE core.observation (
+-- Observations of the pandas-staged sources, one row each with its source, release and file.
+CREATE TABLE core.observation_row (
     iso3         VARCHAR NOT NULL,
     indicator_id VARCHAR NOT NULL,
     year         INTEGER NOT NULL,
@@ -153,11 +154,29 @@ CREATE TABLE core.observation (
     is_sample    BOOLEAN NOT NULL,
     file         VARCHAR,
     row          BIGINT
-    -- Unique on (iso3, indicator_id, year, source_id, release), but not declared: a PRIMARY KEY index
-    -- over the ~12M rows of wdi_full tripled the build time and memory. Staging guarantees it
-    -- (the observation schema of the pandas path; wdi_full rejects duplicated cells) and
-    -- current_observation relies on it.
 );
+
+-- core.observation_bulk (observation_bulk.sql) holds the large sources' rows; each of its parts is
+-- one staged file of one source.
+CREATE TABLE core.observation_part (
+    part_id   INTEGER PRIMARY KEY,
+    source_id VARCHAR NOT NULL,
+    release   VARCHAR NOT NULL,
+    is_sample BOOLEAN NOT NULL,
+    file      VARCHAR
+);
+
+-- Every observation, whichever way it was staged. Unique on (iso3, indicator_id, year, source_id,
+-- release), but not declared: a PRIMARY KEY index over the ~12M rows of wdi_full tripled the build
+-- time and memory. Staging guarantees it (the observation schema of the pandas path; wdi_full
+-- rejects duplicated cells) and current_observation relies on it.
+CREATE VIEW core.observation AS
+SELECT iso3, indicator_id, year, value, source_id, release, is_sample, file, row
+FROM core.observation_row
+UNION ALL
+SELECT b.iso3, b.indicator_id, b.year, b.value, p.source_id, p.release, p.is_sample, p.file, b.row
+FROM core.observation_bulk b
+JOIN core.observation_part p USING (part_id);
 
 CREATE TABLE core.classification (
     iso3      VARCHAR NOT NULL,
@@ -173,12 +192,12 @@ CREATE TABLE core.classification (
 -- updated file (ties: source id). `sources.rows_superseded` and `observations_all` record which.
 -- Only indicators carried by more than one (source, release) can have competing values (a key is
 -- unique within a release), so the window runs over those rows alone; the rest pass through.
--- This keeps a query of the public views at scan speed when wdi_full holds ~12M rows.
+-- The build lists those indicators once (core.contested_indicator, warehouse/build.py): computed
+-- in the view, it cost a scan of every observation on each query, 0.25 s at wdi_full's 12M rows.
+CREATE TABLE core.contested_indicator (indicator_id VARCHAR PRIMARY KEY);
+
 CREATE VIEW core.current_observation AS
-WITH contested AS (
-    SELECT indicator_id FROM (SELECT DISTINCT indicator_id, source_id, release FROM core.observation)
-    GROUP BY indicator_id HAVING count(*) > 1
-)
+WITH contested AS (SELECT indicator_id FROM core.contested_indicator)
 SELECT o.*
 FROM core.observation o
 WHERE o.indicator_id NOT IN (SELECT indicator_id FROM contested)
