@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # On demand, not part of `make test`: the WDI bulk-file benchmark (1, 5 and 15 million observations).
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks --exact
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -60,17 +60,27 @@ def candidate_roots(snapshots_dir: str | Path | None) -> list[tuple[str, Path]]:
 
 
 def locate(source_id: str, snapshots_dir: str | Path | None = None,
-           pattern: str = "*") -> tuple[str, Path]:
+           pattern: str = "*", configured_dir: str | None = None) -> tuple[str, Path]:
     """Return (origin, folder) of the snapshot a run should use for `source_id`.
 
     A --snapshots folder may hold <source_id>/ subfolders or, for a one-source run, the source's
-    files themselves. A --snapshots folder that does not exist is an error, not a silent fall-back."""
+    files themselves. Next comes the source's `snapshot_dir` in config (a folder holding its files,
+    e.g. where an analyst keeps WDI_CSV.zip), then fetched and embedded snapshots. A folder given
+    on the command line or in config that does not exist is an error, not a silent fall-back."""
     if snapshots_dir:
         given = Path(snapshots_dir).resolve()
         if not given.is_dir():
             raise SnapshotError(f"--snapshots {snapshots_dir}: no such folder")
         if not (given / source_id).is_dir() and any(given.glob(pattern)):
             return "--snapshots", given
+    if configured_dir and not snapshots_dir:
+        folder = Path(configured_dir).expanduser().resolve()
+        if not folder.is_dir():
+            raise SnapshotError(f"snapshot_dir {configured_dir} of config/sources/{source_id}.yaml: no such folder")
+        if not any(folder.glob(pattern)):
+            raise SnapshotError(f"snapshot_dir {configured_dir} of config/sources/{source_id}.yaml holds no "
+                                f"file matching {pattern}")
+        return "config", folder
     for origin, root in candidate_roots(snapshots_dir):
         folder = root / source_id
         if folder.is_dir() and any(folder.iterdir()):

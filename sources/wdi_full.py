@@ -1,17 +1,25 @@
 """World Bank World Development Indicators: the whole bulk file WDICSV.csv (or WDI_CSV.zip).
 
 15+ million non-empty cells are far too many for the pandas path of the other sources, so this
-module defines stage_duckdb (sources/base.py): reading, validation, harmonisation and the Parquet
-output all happen inside DuckDB, with Python touching only the header line and the ~266 distinct
-country codes. Every rule of the shared path is still applied to every row and cell, in SQL:
+module defines stage_duckdb (sources/base.py): reading, validation, harmonisation and the staged
+observations all happen inside DuckDB, with Python touching only the header line and the ~266
+distinct country codes. Every rule of the shared path is still applied to every row and cell:
 
 - file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
   (a fault here fails the file with SourceFileError naming the column);
 - row: Country Name non-empty, Country Code 3 letters and known (legacy codes mapped, World Bank
   aggregates excluded), Indicator Code non-empty and matching `indicator_pattern`, the trailing
   column empty; rows of indicators outside the configured subset are skipped and counted;
-- cell: the value is a finite number, the year inside year_min..year_max, the value inside the
-  catalogue's scale for curated ids, and (iso3, indicator, year) unique after code mapping.
+- cell: the value is a finite plain number, the year inside year_min..year_max, the value inside
+  the catalogue's scale for curated ids, and (iso3, indicator, year) unique after code mapping.
+
+Two paths apply those rules. The fast path has DuckDB's CSV reader parse the year columns as
+DOUBLE, checks the cell rules on the typed table (a parse failure, inf/nan, a digit separator,
+a value outside its scale, two rows for one key) and, when no cell breaks one, writes the
+observations in a single UNPIVOT straight into the staged DuckDB file. A file where some cell
+breaks a rule is read again as text by the exact path, which names every bad cell in rejects and
+loads the rest; the run log says which path a file took and why. A clean file stages the same
+either way (tested), and real WDI files are clean, so they take the fast path.
 
 Exclusions of aggregates are recorded as ONE reject record per excluded economy (with its row and
 cell counts), not one per cell: an aggregate is a whole row of the publisher's design, and 45
@@ -165,20 +173,20 @@ def _connect(out_dir: Path, cfg: dict) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _digit_underscores(path: Path) -> bool:
+def _digit_underscores(path: Path, chunk_size: int = 16 << 20) -> bool:
     """Whether the file holds a digit, '_', digit anywhere. DuckDB's CSV reader takes "1_000" as
     1000 while the cell rule says it is not a number, so such a file takes the exact path.
     bytes.find runs at memory speed; a regex over 270 MB took 5 s."""
     tail = b""
     with open(path, "rb") as fh:
-        while chunk := fh.read(16 << 20):
+        while chunk := fh.read(chunk_size):
             block = tail + chunk
             pos = block.find(b"_")
             while pos != -1:
                 if 0 < pos < len(block) - 1 and block[pos - 1:pos].isdigit() and block[pos + 1:pos + 2].isdigit():
                     return True
                 pos = block.find(b"_", pos + 1)
-            tail = chunk[-1:]
+            tail = block[-2:]  # a "_" at the very end is checked again with the next byte
     return False
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from digigov.errors import SourceFileError
+from digigov.errors import SnapshotError, SourceFileError
 from digigov.sources import source_config, source_ids, wdi_full
 from digigov.sources.base import STAGED_BULK
 from digigov.sources.snapshots import SnapshotFile, sha256_of
@@ -341,3 +341,26 @@ def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
     assert query(wh, sql) == first
     assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 10_000
     assert query(wh, "SELECT count(*) FROM core.observation_part WHERE source_id = 'wdi_full'")[0][0] == 1
+
+
+def test_the_file_can_live_in_a_folder_named_in_config(tmp_path, monkeypatch):
+    import digigov.transforms.stage as stage_module
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    write_csv(folder / "WDICSV.csv", GOOD)
+    cfg = {**source_config("wdi_full"), "snapshot_dir": str(folder)}
+    monkeypatch.setattr(stage_module, "source_config", lambda source_id: cfg)
+    summary = stage_source("wdi_full", None, tmp_path / "work")
+    assert summary["origin"] == "config" and summary["folder"] == str(folder) and summary["rows_loaded"] == 5
+    cfg["snapshot_dir"] = str(tmp_path / "nowhere")
+    with pytest.raises(SnapshotError, match="snapshot_dir .*nowhere of config/sources/wdi_full.yaml: no such folder"):
+        stage_source("wdi_full", None, tmp_path / "work2")
+
+
+@pytest.mark.parametrize("text, found", [("ab_cd 1 2", False), ("x12_345y", True), ("SP_1.X 1_", False)])
+def test_digit_separators_are_found_across_read_boundaries(tmp_path, text, found):
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8")
+    for chunk_size in range(1, len(text) + 1):  # every place a read can split the text
+        assert wdi_full._digit_underscores(path, chunk_size) is found, chunk_size

@@ -124,7 +124,7 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     (stage_key): an unchanged source is not read or validated again, its rows are reused."""
     cfg = source_config(source_id)
     mod = module_for(source_id)
-    origin, folder = locate(source_id, snapshots_dir, mod.FILE_GLOB)
+    origin, folder = locate(source_id, snapshots_dir, mod.FILE_GLOB, cfg.get("snapshot_dir"))
     defaults = {k: cfg.get(k) for k in PROVENANCE_FIELDS}
     files, warnings = verify(folder, mod.FILE_GLOB, defaults)
     if cache_dir is None:

@@ -1,4 +1,4 @@
-"""`python -m tests.benchmarks [sizes...]` or `--sizes 1,5` (millions of cells): run the on-demand
+"""`python -m tests.benchmarks [--exact] [sizes...]` or `--sizes 1,5` (millions of cells): run the on-demand
 benchmarks and print markdown."""
 
 import sys

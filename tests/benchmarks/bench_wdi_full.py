@@ -53,10 +53,14 @@ def floor(csv_path: str, db_path: str) -> dict:
     return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "rows": n}
 
 
-def digigov(snapshots: str, work: str) -> dict:
+def digigov(snapshots: str, work: str, path: str = "fast") -> dict:
+    import digigov.transforms.stage as stage
     from digigov.transforms.stage import stage_source
     from digigov.warehouse.build import build, publish
 
+    if path == "exact":  # what a file with a bad cell costs: config fast_path: false
+        config = stage.source_config
+        stage.source_config = lambda source_id: {**config(source_id), "fast_path": False}
     t = time.perf_counter()
     summary = stage_source("wdi_full", snapshots, work)
     staged = time.perf_counter() - t
@@ -65,7 +69,8 @@ def digigov(snapshots: str, work: str) -> dict:
     counts = build(target, [summary], run, [])
     publish(target, Path(work) / "digigov.duckdb")
     return {"seconds": time.perf_counter() - t, "stage_seconds": staged, "peak_mb": _peak_mb(),
-            "rows": counts["observations"], "rejected": summary["rows_rejected"]}
+            "rows": counts["observations"], "invalid": summary["rows_invalid"],
+            "paths": [f["path"] for f in summary["files"]]}
 
 
 def _child(kind: str, *args: str) -> dict:
@@ -77,29 +82,41 @@ def _child(kind: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(size: int, scratch: Path) -> dict:
+def measure(size: int, scratch: Path, exact: bool) -> dict:
     snap = scratch / "snaps" / "wdi_full"
     snap.mkdir(parents=True)
     csv_path = snap / "WDICSV.csv"
-    cells = generate.write(csv_path, generate.indicators_for(size))
+    n_indicators = generate.indicators_for(size)
+    cells = generate.write(csv_path, n_indicators)
     try:
         f = _child("floor", str(csv_path), str(scratch / "floor.duckdb"))
         d = _child("digigov", str(scratch / "snaps"), str(scratch / "work"))
+        x = _child("digigov", str(scratch / "snaps"), str(scratch / "work_exact"), "exact") if exact else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return {"size": size, "cells": cells, "floor": f, "digigov": d}
+    planted = generate.planted_faults(n_indicators)
+    if d["invalid"] != planted or d["paths"] != ["fast"] or (x and x["rows"] != d["rows"]):
+        raise RuntimeError(f"digigov did not stage the file as expected: {d}, exact {x}, {planted} planted faults")
+    return {"size": size, "cells": cells, "floor": f, "digigov": d, "exact": x}
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| size (cells in file) | loaded obs | floor s | floor MB | digigov s (stage) | digigov MB "
-             "| ratio time | ratio memory | µs per observation |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    exact = all(r["exact"] for r in results)
+    lines = ["| cells in file | observations loaded (rows rejected) | floor s | floor MB | digigov s (staging) "
+             "| digigov MB | time ratio | memory ratio | µs per cell | marginal µs per cell |"
+             + (" exact path s (ratio) |" if exact else ""),
+             "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if exact else "")]
+    previous = None
     for r in results:
-        f, d = r["floor"], r["digigov"]
-        lines.append(f"| {r['cells']:,} | {d['rows']:,} | {f['seconds']:.1f} | {f['peak_mb']:.0f} | "
-                     f"{d['seconds']:.1f} ({d['stage_seconds']:.1f}) | {d['peak_mb']:.0f} | "
+        f, d, x = r["floor"], r["digigov"], r["exact"]
+        marginal = (f"{(d['seconds'] - previous[1]) / (r['cells'] - previous[0]) * 1e6:.2f}"
+                    if previous and r["cells"] > previous[0] else "–")
+        lines.append(f"| {r['cells'] / 1e6:.1f} M | {d['rows'] / 1e6:.2f} M ({d['invalid']}) | {f['seconds']:.1f} | "
+                     f"{f['peak_mb']:.0f} | {d['seconds']:.1f} ({d['stage_seconds']:.1f}) | {d['peak_mb']:.0f} | "
                      f"{d['seconds'] / f['seconds']:.2f} | {d['peak_mb'] / f['peak_mb']:.2f} | "
-                     f"{d['seconds'] / r['cells'] * 1e6:.2f} |")
+                     f"{d['seconds'] / r['cells'] * 1e6:.2f} | {marginal} |"
+                     + (f" {x['seconds']:.1f} ({x['seconds'] / f['seconds']:.2f}) |" if exact else ""))
+        previous = (r["cells"], d["seconds"])
     return "\n".join(lines)
 
 
@@ -108,13 +125,15 @@ def main(argv: list[str]) -> int:
         kind, *args = argv[1:]
         print(json.dumps({"floor": floor, "digigov": digigov}[kind](*args)))
         return 0
+    exact = "--exact" in argv  # also time the exact path (what a file with a bad cell costs)
+    argv = [a for a in argv if a != "--exact"]
     if argv[:1] == ["--sizes"]:  # `--sizes 1,5` = 1 and 5 million cells
         argv = [str(float(m) * 1e6) for m in argv[1].split(",")]
     sizes = [int(float(a)) for a in argv] or SIZES
     results = []
     for size in sizes:
         scratch = Path(tempfile.mkdtemp(prefix="digigov-bench-", dir="/tmp"))
-        results.append(measure(size, scratch))
+        results.append(measure(size, scratch, exact))
         print(f"measured {size:,}", file=sys.stderr, flush=True)
     print(f"wdi_full benchmark ({os.cpu_count()} cores)\n")
     print(table(results))

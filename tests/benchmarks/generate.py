@@ -3,7 +3,8 @@
 The real file: every field double-quoted, a trailing comma on every line, 266 economies (about
 217 countries and 49 aggregates) x ~1,500 indicators x 65 year columns, about 60 % of cells empty (old
 years mostly blank), values with up to 10 significant digits. The generator reproduces that shape
-from a fixed seed, streaming line by line so a 15M-observation file needs no memory.
+from a fixed seed, streaming line by line so a 15M-observation file needs no memory, and plants a
+row fault (unknown country code) every FAULT_EVERY rows so rejects are exercised at scale.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from digigov.settings import load_config
 YEARS = [str(y) for y in range(1960, 2025)]
 # Economies WDI lists that are not UN members (territories, Kosovo, West Bank and Gaza).
 NON_MEMBERS = "ABW ASM BMU CHI CUW CYM FRO GIB GRL GUM HKG IMN MAC MAF MNP NCL PRI PSE PYF SXM TCA VGB VIR XKX".split()
+FAULT_EVERY = 10_000  # every 10,000th row carries an unknown country code: rejects at scale
 HEADER = ["Country Name", "Country Code", "Indicator Name", "Indicator Code", *YEARS]
 
 
@@ -42,6 +44,10 @@ def indicators_for(observations: int) -> int:
     return max(1, round(observations / (266 * cells_per_row())))
 
 
+def planted_faults(n_indicators: int) -> int:
+    return n_indicators * len(economies()) // FAULT_EVERY
+
+
 def write(path: Path, n_indicators: int, seed: int = 1) -> int:
     """Write the file; return the number of non-empty cells (all of them, aggregates included)."""
     rng = random.Random(seed)
@@ -55,7 +61,9 @@ def write(path: Path, n_indicators: int, seed: int = 1) -> int:
             code = f"SY{k // 1000:02d}.IND.{k % 1000:03d}.ZS"
             iname = f"Synthetic indicator {k} (% of population)"
             scale = 10 ** rng.randint(0, 9)
-            for name, cc in econ:
+            for j, (name, cc) in enumerate(econ):
+                if (k * len(econ) + j) % FAULT_EVERY == FAULT_EVERY - 1:
+                    name, cc = "Atlantis", "QQQ"  # a planted row fault: an unknown country code
                 base = rng.random() * scale
                 vals = []
                 for share in shares:

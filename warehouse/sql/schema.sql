@@ -45,7 +45,7 @@ CREATE TABLE core.source_file (
     sha256          VARCHAR NOT NULL,
     size            BIGINT,
     origin          VARCHAR,
-    snapshot_origin VARCHAR,     -- embedded | fetched | --snapshots
+    snapshot_origin VARCHAR,     -- embedded | fetched | --snapshots | config (snapshot_dir)
     recorded        BOOLEAN,     -- false: the file had no manifest entry
     rows_loaded     BIGINT,
     rows_rejected   BIGINT,
