@@ -341,6 +341,10 @@ def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
     assert query(wh, sql) == first
     assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 10_000
     assert query(wh, "SELECT count(*) FROM core.observation_part WHERE source_id = 'wdi_full'")[0][0] == 1
+    # the same file again: its staged DuckDB file is reused from the cache, rows unchanged
+    assert main(["run", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"), "--warehouse", str(wh)]) == 0
+    assert query(wh, sql) == first
+    assert query(wh, "SELECT sources->'wdi_full'->>'reused' FROM runs ORDER BY started_at DESC LIMIT 1")[0][0] == "true"
 
 
 def test_the_file_can_live_in_a_folder_named_in_config(tmp_path, monkeypatch):
