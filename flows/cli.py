@@ -12,6 +12,10 @@ from digigov import __version__
 from digigov.errors import DigigovError
 
 
+RUNNER_HELP = ("where the per-source tasks run: sequential (default), threads[:N], dask (a local Dask "
+               "cluster) or dask:ADDRESS (needs digigov[dask]); default $DIGIGOV_TASK_RUNNER")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="digigov", description=__doc__)
     p.add_argument("--version", action="version", version=f"digigov {__version__}")
@@ -30,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                                                     "if it exists, else the embedded SAMPLE workbooks)")
     run.add_argument("--strict", action="store_true",
                      help="a failed fetch or a failed source fails the run (nothing published) instead of a warning")
+    run.add_argument("--task-runner", metavar="SPEC", help=RUNNER_HELP)
 
     t = sub.add_parser("survey-template", help="write the needs-assessment survey workbook for a focal point to fill in")
     t.add_argument("--out", required=True, metavar="FILE.xlsx")
@@ -52,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="scheduled runs fetch new snapshots first (default)")
     smode.add_argument("--offline", dest="online", action="store_false")
     sv.add_argument("--strict", action="store_true")
+    sv.add_argument("--task-runner", metavar="SPEC", help=RUNNER_HELP)
 
     st = sub.add_parser("status", help="last runs, each source's release and freshness, rejects, contradictions")
     st.add_argument("--warehouse", metavar="PATH")
@@ -89,10 +95,16 @@ def cmd_run(args) -> int:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from digigov.flows.runners import task_runner
+
+    try:
+        runner = task_runner(args.task_runner)
+    except DigigovError as exc:
+        return usage_error(str(exc))
     from digigov.flows.refresh import refresh
 
     t0 = time.perf_counter()
-    result = refresh(online=args.online, only=only, snapshots=args.snapshots,
+    result = refresh.with_options(task_runner=runner)(online=args.online, only=only, snapshots=args.snapshots,
                      warehouse=args.warehouse, strict=args.strict, inbox=args.inbox)
     print(f"run {result['run_id']} published {result['warehouse']}")
     print(f"{'source':<16} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
@@ -155,7 +167,7 @@ def cmd_serve(args) -> int:
     from digigov.flows.serve import DEFAULT_CRON, serve
 
     serve(args.cron or DEFAULT_CRON, name=args.name, warehouse=args.warehouse,
-          online=args.online, strict=args.strict)
+          online=args.online, strict=args.strict, task_runner=args.task_runner)
     return 0
 
 

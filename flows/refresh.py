@@ -14,9 +14,11 @@ import uuid
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.futures import wait
 
 from digigov import __version__
 from digigov.errors import DigigovError, FetchError
+from digigov.flows.runners import task_runner
 from digigov.settings import EMBEDDED_SNAPSHOTS, home, warehouse_path
 from digigov.sources import fetch_snapshot, source_ids
 from digigov.transforms.stage import stage_source
@@ -90,10 +92,14 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-@flow(name="digigov-refresh", log_prints=False)
+@flow(name="digigov-refresh", log_prints=False, task_runner=task_runner())  # $DIGIGOV_TASK_RUNNER
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
             warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
+
+    The stage tasks run one after another unless DIGIGOV_TASK_RUNNER (read at import; served
+    deployments inherit it) or the caller picks another task runner:
+    `refresh.with_options(task_runner=task_runner("threads"))(...)` (the CLI's --task-runner).
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
     its last published rows. Both are marked stale with the error, and the run goes on with a
@@ -113,8 +119,14 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
         try:
             stale = _fetch_all(selected, strict) if online else {}
             staged, failed = [], {}
-            for sid in selected:
-                summary = stage_task(sid, snapshots, str(work))
+            # Every source at once: the flow's task runner decides how many run together
+            # (flows/runners.py). All finish before any result is used, so a --strict failure
+            # never removes the work folder under a task that is still writing.
+            futures = [stage_task.submit(sid, snapshots, str(work)) for sid in selected]
+            survey_future = survey_task.submit(inbox, str(work))
+            wait([*futures, survey_future])
+            for sid, future in zip(selected, futures):
+                summary = future.result()
                 if "error" in summary:
                     if strict:
                         raise DigigovError(f"{sid} failed and --strict is set: {summary['error']}")
@@ -126,7 +138,7 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
                 for f in summary["files"]:
                     f["stale"], f["error"] = sid in stale, stale.get(sid)
                 staged.append(summary)
-            survey = survey_task(inbox, str(work))
+            survey = survey_future.result()
             _report_survey(survey)
             run.update(status="succeeded" if not failed else "succeeded with failed sources",
                        finished_at=dt.datetime.now(dt.timezone.utc).isoformat(),

@@ -60,14 +60,20 @@ def _check_server(url: str) -> None:
 
 
 def serve(cron: str = DEFAULT_CRON, *, name: str = DEFAULT_NAME, warehouse: str | None = None,
-          online: bool = True, strict: bool = False) -> None:
+          online: bool = True, strict: bool = False, task_runner: str | None = None) -> None:
     """Register deployment `digigov-refresh/<name>` with `cron` (UTC) and run its flow runs until stopped.
 
     `online`/`strict` become the deployment's default parameters (scheduled runs fetch new data; a
     failed fetch falls back to the last good snapshot unless strict). The warehouse and DIGIGOV_HOME
     are resolved to absolute paths now, so runs write where the operator expected whatever the
-    runner's working directory. Stopping the process pauses the schedule (Prefect's default)."""
+    runner's working directory. Stopping the process pauses the schedule (Prefect's default).
+    `task_runner` (flows/runners.py) reaches the runs through DIGIGOV_TASK_RUNNER, which the flow
+    reads when a run imports it."""
+    from digigov.flows import runners
+
     validate_cron(cron)
+    runners.task_runner(task_runner)  # a bad spec fails now, not at the first scheduled run
+    os.environ["DIGIGOV_TASK_RUNNER"] = runners.task_runner_spec(task_runner)
     url = api_url()
     _check_server(url)
     os.environ["DIGIGOV_HOME"] = str(home())

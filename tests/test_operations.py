@@ -94,3 +94,38 @@ def test_two_runs_at_once_never_corrupt_the_warehouse(tmp_path):
     runs = query(wh, "SELECT status FROM runs")
     assert sorted(r[0] for r in runs) == ["succeeded"] * codes.count(0)
     assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 13000
+
+
+# ---- where the per-source tasks run (flows/runners.py) ----------------------------------------
+
+RUNNER_SOURCES = ["un_egov", "wb_wgi", "wb_dai"]
+
+
+@pytest.mark.parametrize("spec", ["threads:2", "dask"])
+def test_the_task_runner_switch_stages_sources_concurrently_with_the_same_result(tmp_path, spec):
+    from digigov.flows.runners import task_runner
+
+    one_by_one, concurrent = tmp_path / "sequential.duckdb", tmp_path / "concurrent.duckdb"
+    refresh(warehouse=str(one_by_one), only=RUNNER_SOURCES)
+    result = refresh.with_options(task_runner=task_runner(spec))(warehouse=str(concurrent), only=RUNNER_SOURCES)
+    assert [s["source_id"] for s in result["sources"]] == RUNNER_SOURCES and not result["failed"]
+    for name in ("observations", "aggregates", "readiness", "rejects"):
+        assert query(concurrent, CONTENT[name]) == query(one_by_one, CONTENT[name]), name
+
+
+@pytest.mark.parametrize("spec, message", [("threads:0", "positive whole number"), ("spark", "unknown task runner"),
+                                           ("sequential:4", "unknown task runner")])
+def test_a_bad_task_runner_is_a_usage_error(tmp_path, capsys, spec, message):
+    assert main(["run", "--task-runner", spec, "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_task_runner_comes_from_the_environment(monkeypatch):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from digigov.flows.runners import task_runner
+
+    monkeypatch.setenv("DIGIGOV_TASK_RUNNER", "threads:3")
+    runner = task_runner()
+    assert isinstance(runner, ThreadPoolTaskRunner) and runner._max_workers == 3
+    assert task_runner("sequential")._max_workers == 1  # an explicit spec wins over the environment

@@ -8,16 +8,28 @@ source, so a new or misspelt name is quarantined with a reason, never guessed.
 from __future__ import annotations
 
 import functools
+import threading
 
 import pandas as pd
-from hdx.location.country import Country
+from hdx.location.country import Country as _Country
+
+_HDX_LOCK = threading.Lock()
+
+
+def _hdx():
+    """hdx-python-country's Country, its tables loaded once under a lock: the library fills them
+    lazily on first use, and two sources staged at once in threads (--task-runner threads) broke
+    that fill half-way."""
+    with _HDX_LOCK:
+        _Country.countriesdata(use_live=False)
+    return _Country
 
 from digigov.settings import load_config, load_source_configs
 
 
 @functools.cache
 def _library_iso3(name: str) -> str | None:
-    iso3, exact = Country.get_iso3_country_code_fuzzy(name, use_live=False)
+    iso3, exact = _hdx().get_iso3_country_code_fuzzy(name, use_live=False)
     return iso3 if exact else None
 
 
@@ -47,7 +59,7 @@ def resolve_code(code: str) -> tuple[str | None, str | None]:
 
 @functools.cache
 def _known_iso3(code: str) -> bool:
-    return bool(Country.get_country_info_from_iso3(code, use_live=False))
+    return bool(_hdx().get_country_info_from_iso3(code, use_live=False))
 
 
 def harmonise(obs: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -81,7 +93,7 @@ def harmonise(obs: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, pd.DataF
 
 
 def country_info(iso3: str) -> dict:
-    info = Country.get_country_info_from_iso3(iso3, use_live=False) or {}
+    info = _hdx().get_country_info_from_iso3(iso3, use_live=False) or {}
     extra = (load_config("countries").get("extra_economies") or {}).get(iso3)
     return {"name": info.get("Preferred Term") or extra or iso3,
             "un_region": info.get("Region Name"),
