@@ -32,6 +32,17 @@ def test_bad_cron_is_refused_before_anything_is_served(monkeypatch):
             serve_mod.serve(bad)
 
 
+def test_the_task_runner_of_served_runs_is_checked_first_and_handed_on(monkeypatch):
+    monkeypatch.setenv("DIGIGOV_TASK_RUNNER", "sequential")  # restored after the test
+    monkeypatch.setattr(serve_mod, "api_url", lambda: pytest.fail("the task runner must be checked first"))
+    with pytest.raises(DigigovError, match="unknown task runner 'spark'"):
+        serve_mod.serve(task_runner="spark")
+    monkeypatch.setattr(serve_mod, "api_url", lambda: (_ for _ in ()).throw(DigigovError("stop here")))
+    with pytest.raises(DigigovError, match="stop here"):
+        serve_mod.serve(task_runner="threads:2")
+    assert os.environ["DIGIGOV_TASK_RUNNER"] == "threads:2"  # what the runs of the deployment read
+
+
 def test_no_api_url_asks_for_a_real_server(monkeypatch):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
