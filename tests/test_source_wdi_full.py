@@ -368,3 +368,24 @@ def test_digit_separators_are_found_across_read_boundaries(tmp_path, text, found
     path.write_text(text, encoding="utf-8")
     for chunk_size in range(1, len(text) + 1):  # every place a read can split the text
         assert wdi_full._digit_underscores(path, chunk_size) is found, chunk_size
+
+
+def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path):
+    """changes.sql joins values only for indicators whose fingerprint differs; what it reports
+    must be the same as a full comparison: changed beyond the tolerance, new, gone."""
+    from digigov.warehouse.build import build, publish
+
+    wh = tmp_path / "wh.duckdb"
+    before = _staged(tmp_path, "before", GOOD)
+    build(tmp_path / "a.building", [before], {"run_id": "a", "status": "ok"}, [])
+    publish(tmp_path / "a.building", wh)
+    after_rows = [r[:] for r in GOOD]
+    after_rows[0][4] = "3100000"          # ARM population 1999 changed
+    after_rows[0][6] = ""                 # ARM population 2001 gone
+    after_rows[1][6] = "1800000"          # XKX population 2001 new
+    after_rows[4][4] = "0.1500000000001"  # ARM internet 1999: below the tolerance, not a change
+    after = _staged(tmp_path, "after", after_rows)
+    counts = build(tmp_path / "b.building", [after], {"run_id": "b", "status": "ok"}, [], previous=wh)
+    assert counts["changes"] == ["values changed: wdi.SP.POP.TOTL (1 changed, 1 new, 1 gone)"]
+    same = build(tmp_path / "c.building", [before], {"run_id": "c", "status": "ok"}, [], previous=wh)
+    assert same["changes"] == []
