@@ -1,7 +1,8 @@
-"""Stage one source: snapshot -> read -> validate -> harmonise, written to Parquet.
+"""Stage one source: snapshot -> read -> validate -> harmonise, written to Parquet (a large
+source's observations to a DuckDB file instead: sources/base.py).
 
 Pure and orchestration-free: the Prefect flow calls it once per source and passes only paths
-and small summaries between tasks. The warehouse build reads the Parquet files it leaves.
+and small summaries between tasks. The warehouse build reads the files it leaves.
 """
 
 from __future__ import annotations
