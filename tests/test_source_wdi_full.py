@@ -389,3 +389,17 @@ def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path
     assert counts["changes"] == ["values changed: wdi.SP.POP.TOTL (1 changed, 1 new, 1 gone)"]
     same = build(tmp_path / "c.building", [before], {"run_id": "c", "status": "ok"}, [], previous=wh)
     assert same["changes"] == []
+
+
+def test_the_real_file_loads_the_same_values_as_the_pandas_validated_wdi_bulk(tmp_path):
+    """wdi_full's SQL rules against wdi_bulk's pandera schemas, on the real WDICSV.csv fixture:
+    for the codes wdi_bulk keeps, the same countries, years and values load."""
+    from digigov.transforms.stage import stage_file
+
+    data = REAL.read_bytes()
+    obs, _, _ = stage_file("wdi_bulk", SnapshotFile(REAL, sha256_of(data), len(data), {}), source_config("wdi_bulk"))
+    codes = {f"wdi.{c}" for c in source_config("wdi_bulk")["wdi_codes"]}
+    _, t = stage(tmp_path, REAL)
+    full = t["observations"][t["observations"]["indicator_id"].isin(codes)]
+    key = lambda df: sorted(df[["iso3", "indicator_id", "year", "value"]].itertuples(index=False, name=None))  # noqa: E731
+    assert key(full) == key(obs) and len(obs) > 100
