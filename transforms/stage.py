@@ -96,14 +96,16 @@ KEEP_CACHED = 2  # staged versions kept per source
 
 def stage_key(source_id: str, mod, files: list[SnapshotFile]) -> str:
     """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
-    entries, the module and the shared transforms, the config, and the digigov version."""
+    entries, the module and the shared transforms, the config, and the digigov and DuckDB versions."""
     from digigov import __version__
-    from digigov.settings import CONFIG_DIR
+    from digigov.settings import CONFIG_DIR, SQL_DIR
 
-    h = hashlib.sha256(f"{source_id}\0{__version__}\0".encode())
+    # DuckDB's version too: a large source's staged rows are a DuckDB file, which an older
+    # DuckDB cannot open.
+    h = hashlib.sha256(f"{source_id}\0{__version__}\0{duckdb.__version__}\0".encode())
     for f in files:
         h.update(json.dumps([f.name, f.sha256, f.meta], sort_keys=True, default=str).encode())
-    code = [Path(mod.__file__)] + [_package_file(rel) for rel in SHARED_CODE]
+    code = [Path(mod.__file__)] + [_package_file(rel) for rel in SHARED_CODE] + [SQL_DIR / "observation_bulk.sql"]
     config = [CONFIG_DIR / "countries.yaml", CONFIG_DIR / "sources" / f"{source_id}.yaml",
               *sorted((CONFIG_DIR / "indicators").glob("*.yaml"))]
     for path in code + config:
