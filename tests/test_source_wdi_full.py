@@ -403,3 +403,31 @@ def test_the_real_file_loads_the_same_values_as_the_pandas_validated_wdi_bulk(tm
     full = t["observations"][t["observations"]["indicator_id"].isin(codes)]
     key = lambda df: sorted(df[["iso3", "indicator_id", "year", "value"]].itertuples(index=False, name=None))  # noqa: E731
     assert key(full) == key(obs) and len(obs) > 100
+
+
+def test_rows_carry_over_from_a_warehouse_of_digigov_0_1(tmp_path):
+    """digigov 0.1 kept every observation in one table core.observation: a run of 0.2 that keeps
+    a source (--only another one) must still carry its rows over from such a warehouse."""
+    from digigov.warehouse.build import build, publish
+
+    new = tmp_path / "new.duckdb"
+    build(tmp_path / "a.building", [_staged(tmp_path, "a", GOOD)], {"run_id": "a", "status": "ok"}, [])
+    publish(tmp_path / "a.building", new)
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(new)) as con:  # rewrite it in the 0.1 layout
+        con.execute("CREATE TABLE core.observation_v01 AS SELECT * FROM core.observation")
+        con.execute("DROP VIEW core.observation CASCADE")
+        con.execute("DROP TABLE core.observation_bulk")
+        con.execute("DROP TABLE core.observation_part")
+        con.execute("DROP TABLE core.observation_row")
+        con.execute("ALTER TABLE core.observation_v01 RENAME TO observation")
+        expected = con.execute("SELECT iso3, indicator_id, year, value, file, row FROM core.observation "
+                               "ORDER BY ALL").fetchall()
+    new.rename(old)
+    counts = build(tmp_path / "b.building", [], {"run_id": "b", "status": "ok"}, [], previous=old, kept=["wdi_full"])
+    assert counts["observations"] == len(expected) == 5
+    with duckdb.connect(str(tmp_path / "b.building"), read_only=True) as con:
+        got = con.execute("SELECT iso3, indicator_id, year, value, file, row FROM core.observation "
+                          "ORDER BY ALL").fetchall()
+        assert con.execute("SELECT count(*) FROM core.observation_row").fetchone()[0] == 5
+    assert got == expected

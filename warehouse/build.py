@@ -346,7 +346,7 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
         try:
             for table in CARRIED_TABLES:
-                # a warehouse of digigov < 0.2 kept every observation in the table core.observation
+                # a warehouse of digigov 0.1 kept every observation in the table core.observation
                 old = "observation" if table == "observation_row" and not _columns(con, f"core.{table}", "prev") \
                     else table
                 cols = ", ".join(sorted(_columns(con, f"core.{table}") & _columns(con, f"core.{old}", "prev")))
