@@ -89,8 +89,8 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
     half-updates the others. `kept` are the sources a run left out (--only): carried over as they
     were. `survey` is the staged survey inbox (sources/survey.py), if any."""
     target.unlink(missing_ok=True)
-    staged = sorted(staged, key=lambda s: -_bulk_rows(s))  # the largest bulk source first: the seed
-    seeded = bool(staged) and _bulk_rows(staged[0]) > 0
+    staged = sorted(staged, key=lambda s: (not _is_bulk(s), -s["rows_loaded"]))  # the largest bulk source first
+    seeded = bool(staged) and _is_bulk(staged[0])
     if seeded:
         shutil.copyfile(Path(staged[0]["dir"]) / STAGED_BULK, target)
     con = _connect(target)
@@ -197,9 +197,9 @@ def list_contested(con) -> None:
                 "GROUP BY indicator_id HAVING count(*) > 1")
 
 
-def _bulk_rows(s: dict) -> int:
-    """Observations a staged source holds in a DuckDB file (0: it staged Parquet)."""
-    return s["rows_loaded"] + 1 if (Path(s["dir"]) / STAGED_BULK).exists() else 0
+def _is_bulk(s: dict) -> bool:
+    """Whether a staged source holds its observations in a DuckDB file (else Parquet)."""
+    return (Path(s["dir"]) / STAGED_BULK).exists()
 
 
 def _next_part(con) -> int:
@@ -213,7 +213,7 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
     The build file started as a copy of the largest such file (`seeded`): its rows are already in
     place, with part ids 0..n-1; any other is copied in with its part ids shifted."""
     d = Path(s["dir"])
-    if (d / STAGED_BULK).exists():
+    if _is_bulk(s):
         offset = _next_part(con)
         if seeded and offset != 0:
             raise WarehouseError("the seed of a build must be its first bulk source")
