@@ -15,7 +15,6 @@ import yaml
 PACKAGE_ROOT = Path(__file__).resolve().parent
 CONFIG_DIR = Path(__import__("digigov.config", fromlist=["_"]).__file__).resolve().parent
 EMBEDDED_SNAPSHOTS = Path(__import__("digigov.snapshots", fromlist=["_"]).__file__).resolve().parent
-SQL_DIR = Path(__import__("digigov.warehouse", fromlist=["_"]).__file__).resolve().parent / "sql"
 
 
 def home() -> Path:

@@ -1,6 +1,6 @@
 """UN E-Government Survey: the egovkb Data Center's `EGOV_DATA_<year>.csv`, one file per survey year.
 
-The shape shared by every source module is described in sources/base.py.
+The contract every source meets is sources/base.py; this one is a TableSource.
 Every quirk handled below is listed in snapshots/un_egov/PROVENANCE.md.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, melt_wide
+from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records
 
@@ -29,7 +29,7 @@ RANK = "E-Government Rank"
 EGDI, HCI, TII = "E-Government Index", "Human Capital Index", "Telecommunication Infrastructure Index"
 
 
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext | None = None) -> str:
     """The release a file holds: its survey year."""
     return str(year_of(path))
 
@@ -43,8 +43,9 @@ def year_of(path: Path) -> int:
 
 # ---- fetch ----------------------------------------------------------------------------------
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download every configured survey year; refuse any body that is not the egovkb CSV."""
+    cfg = ctx.config
     payloads = {}
     for year in cfg["years"]:
         name = cfg["file_pattern"].format(year=year)
@@ -59,7 +60,7 @@ def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
 
 # ---- read -----------------------------------------------------------------------------------
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext | None = None) -> pd.DataFrame:
     """Parse one file as published: every field a string, blanks as missing.
 
     Adds _file and _row (line number in the file) for rejects. Handles BOM, CRLF or LF, and the
@@ -89,10 +90,10 @@ def read(path: Path) -> pd.DataFrame:
 
 # ---- schemas --------------------------------------------------------------------------------
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rules: the exact header in order, one survey year matching the file name, one
     row per UN member state. (read() already refuses a wrong header with a fuller message.)"""
-    year, expected_rows = year_of(path), cfg["expected_rows_per_year"]
+    year, expected_rows = year_of(path), ctx.config["expected_rows_per_year"]
     return pa.DataFrameSchema(
         {h: pa.Column(nullable=True) for h in HEADER},
         ordered=True,
@@ -109,7 +110,7 @@ def _rank_when_scored(df: pd.DataFrame) -> pd.Series:
     return df[RANK].notna() | df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules: the same for every survey year."""
     return ROW_SCHEMA
 
@@ -131,7 +132,7 @@ ROW_SCHEMA = pa.DataFrameSchema(
 
 # ---- to observations ------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Map validated rows to long observations (country_name, indicator_id, year, value).
 
     Missing-value markers (PROVENANCE item 5): this vintage writes 0.00000 where a value was not
@@ -152,7 +153,10 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
     for col in (HCI, TII):
         df.loc[uncomputable & (df[col] == 0), col] = np.nan
     df.loc[uncomputable, [EGDI, RANK]] = np.nan
-    column_to_id = {spec["column"]: ind for ind, spec in catalogue.items()
-                    if spec["source_id"] == SOURCE_ID}
+    column_to_id = {spec["column"]: ind for ind, spec in ctx.indicators.items()}
     obs = melt_wide(df, country="Country Name", year="Survey Year", column_to_id=column_to_id)
     return Mapped(obs, excluded)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations)

@@ -1,14 +1,18 @@
-"""Stage one source: snapshot -> read -> validate -> harmonise, written to Parquet (a large
-source's observations to a DuckDB file instead: sources/base.py).
+"""Stage one source: snapshot -> read -> validate -> harmonise, written to files the build loads.
 
-Pure and orchestration-free: the Prefect flow calls it once per source and passes only paths
-and small summaries between tasks. The warehouse build reads the files it leaves.
+Pure and orchestration-free: a flow calls `stage_source` once per source and passes only paths
+and small JSON summaries between steps. What a staged folder holds:
+
+- `observations.parquet`, `rejects.parquet`, `classifications.parquet` (table and bulk sources);
+- a bulk source's observations as a DuckDB file instead (sources/base.py STAGED_BULK);
+- an inbox source's tables as `<warehouse table>.parquet` (e.g. `survey_response.parquet`);
+- `summary.json`: one record per file (provenance, counts) and the run-log lines.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -17,23 +21,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from digigov.sources import module_for, source_config
-from digigov.sources.snapshots import SnapshotFile, locate, verify
-from digigov.transforms.catalogue import catalogue
+from digigov.settings import CONFIG_DIR, EMBEDDED_SNAPSHOTS, home
+from digigov.sources import source_for
+from digigov.sources.base import (EXCLUDED, MAX_SAMPLES, BulkSource, InboxSource, Source, SourceContext,
+                                  TableSource)
+from digigov.sources.snapshots import SnapshotFile, locate, sha256_file, verify
+from digigov.transforms.context import context_for
 from digigov.transforms.countries import harmonise
 from digigov.transforms.observations import COLUMNS as OBS_COLUMNS, observation_schema
 from digigov.transforms.validate import REJECT_COLUMNS, check_file, rejects_frame, split_valid
 
 PROVENANCE_FIELDS = ["publisher", "title", "url", "licence"]
 CLASSIFICATION_COLUMNS = ["iso3", "scheme", "year", "category", "source_id", "release"]
-EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
-MAX_SAMPLES = 5         # rejects quoted in the run log; the `rejects` view holds them all
+KEEP_CACHED = 2  # staged versions kept per source
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     con = duckdb.connect()
     con.register("frame", df)
-    con.execute(f"COPY frame TO '{path}' (FORMAT parquet)")
+    con.execute("COPY frame TO '" + str(path).replace("'", "''") + "' (FORMAT parquet)")
     con.close()
 
 
@@ -46,31 +52,31 @@ def _rows_for(clean: pd.DataFrame, flagged: pd.DataFrame, prefix: str = "") -> p
     return rejects_frame(rows, prefix + rows["_row"].map(first))
 
 
-def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def stage_file(source: TableSource, f: SnapshotFile, ctx: SourceContext
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(observations, rejects, classifications) of one snapshot file.
 
     Raises SourceFileError when the file as a whole is unusable."""
-    mod = module_for(source_id)
-    raw = mod.read(f.path)
-    check_file(raw, mod.file_schema(f.path, cfg), f.path)
-    clean, rejects = split_valid(raw, mod.row_schema(f.path, cfg), f.path)
-    mapped = mod.to_observations(clean, cfg, catalogue())
-    release = mod.release_of(f.path)
+    raw = source.read(f.path, ctx)
+    check_file(raw, source.file_schema(f.path, ctx), f.path)
+    clean, rejects = split_valid(raw, source.row_schema(f.path, ctx), f.path)
+    mapped = source.to_observations(clean, ctx)
+    release = source.release_of(f.path, ctx)
     parts = [rejects]
     if not mapped.excluded.empty:
         parts.append(rejects_frame(mapped.excluded, EXCLUDED + " " + mapped.excluded["reason"]))
 
-    obs, excluded, unmapped = harmonise(mapped.observations, source_id)
+    obs, excluded, unmapped = harmonise(mapped.observations, ctx.source_id)
     parts += [_rows_for(clean, excluded, EXCLUDED + " "), _rows_for(clean, unmapped)]
-    obs = obs.assign(source_id=source_id, release=release, is_sample=False, file=f.name, row=obs["_row"])
-    obs, obs_rejects = split_valid(obs[OBS_COLUMNS + ["_file", "_row"]], observation_schema(catalogue()), f.path)
+    obs = obs.assign(source_id=ctx.source_id, release=release, is_sample=False, file=f.name, row=obs["_row"])
+    obs, obs_rejects = split_valid(obs[OBS_COLUMNS + ["_file", "_row"]], observation_schema(ctx.catalogue), f.path)
     parts.append(obs_rejects)
 
     classes = pd.DataFrame(columns=CLASSIFICATION_COLUMNS)
     if not mapped.classifications.empty:
-        cls, _, cls_unmapped = harmonise(mapped.classifications, source_id)
+        cls, _, cls_unmapped = harmonise(mapped.classifications, ctx.source_id)
         parts.append(_rows_for(clean, cls_unmapped))
-        classes = cls.assign(source_id=source_id, release=release)[CLASSIFICATION_COLUMNS]
+        classes = cls.assign(source_id=ctx.source_id, release=release)[CLASSIFICATION_COLUMNS]
 
     parts = [p for p in parts if not p.empty]
     all_rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
@@ -78,120 +84,150 @@ def stage_file(source_id: str, f: SnapshotFile, cfg: dict) -> tuple[pd.DataFrame
     return obs[OBS_COLUMNS], all_rejects, classes
 
 
-def _last_updated(mod, f: SnapshotFile) -> str | None:
-    """The publisher's last-updated date: from the file itself when the module can read it
-    (optional hook last_updated_of(path)), else the manifest; None when unknown (the warehouse
-    then orders by the retrieval date, but never shows it as a publisher date)."""
-    hook = getattr(mod, "last_updated_of", None)
-    return (hook(f.path) if hook else None) or f.meta.get("last_updated")
+def _last_updated(source: TableSource | BulkSource, f: SnapshotFile, ctx: SourceContext) -> str | None:
+    """The publisher's last-updated date: from the file itself when the source can read it, else
+    the manifest; None when unknown (the warehouse then orders by the retrieval date, but never
+    shows it as a publisher date)."""
+    found = source.last_updated_of(f.path, ctx) if source.last_updated_of else None
+    return found or f.meta.get("last_updated")
 
 
-# The code a source's staged rows depend on besides its own module: a change to any of these
-# (or to the snapshot, its manifest, or the config) invalidates the staged rows.
-SHARED_CODE = ["sources/base.py", "sources/text.py", "sources/xlsx.py", "transforms/stage.py",
-               "transforms/validate.py", "transforms/countries.py", "transforms/observations.py",
-               "transforms/catalogue.py"]
-KEEP_CACHED = 2  # staged versions kept per source
-
-
-def stage_key(source_id: str, mod, files: list[SnapshotFile]) -> str:
-    """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
-    entries, the module and the shared transforms, the config, and the digigov and DuckDB versions."""
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash of every file staging can execute or read as code: all of digigov's Python modules
+    and SQL files, and the versions of digigov and DuckDB (a staged DuckDB file must be openable).
+    Listing "the files a source uses" by hand missed some; hashing them all costs milliseconds."""
     from digigov import __version__
-    from digigov.settings import CONFIG_DIR, SQL_DIR
 
-    # DuckDB's version too: a large source's staged rows are a DuckDB file, which an older
-    # DuckDB cannot open.
-    h = hashlib.sha256(f"{source_id}\0{__version__}\0{duckdb.__version__}\0".encode())
+    h = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0{pd.__version__}\0".encode())
+    for package in ("digigov", "digigov.sources", "digigov.transforms"):
+        root = Path(__import__(package, fromlist=["_"]).__file__).parent
+        for path in sorted(root.glob("*.py")) + sorted(root.glob("**/*.sql")):
+            h.update(f"{package}/{path.relative_to(root)}".encode() + b"\0" + path.read_bytes())
+    for path in sorted(CONFIG_DIR.glob("**/*.yaml")):
+        h.update(str(path.relative_to(CONFIG_DIR)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def stage_key(source_id: str, files: list[SnapshotFile], ctx: SourceContext) -> str:
+    """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
+    entries, the source's effective config, and all code and config (code_fingerprint)."""
+    h = hashlib.sha256(f"{source_id}\0{code_fingerprint()}\0".encode())
+    h.update(json.dumps(dict(ctx.config), sort_keys=True, default=str).encode())
     for f in files:
         h.update(json.dumps([f.name, f.sha256, f.meta], sort_keys=True, default=str).encode())
-    code = [Path(mod.__file__)] + [_package_file(rel) for rel in SHARED_CODE] + [SQL_DIR / "observation_bulk.sql"]
-    config = [CONFIG_DIR / "countries.yaml", CONFIG_DIR / "sources" / f"{source_id}.yaml",
-              *sorted((CONFIG_DIR / "indicators").glob("*.yaml"))]
-    for path in code + config:
-        h.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
     return h.hexdigest()[:20]
 
 
-def _package_file(rel: str) -> Path:
-    """A shared module's file, found through its package (the layout maps folders to packages)."""
-    package, name = rel.split("/")
-    return Path(importlib.import_module(f"digigov.{package}").__file__).parent / name
+def inbox_folder(source_id: str, inbox: str | Path | None, cfg) -> tuple[str, Path]:
+    """--inbox, else <DIGIGOV_HOME>/inbox when it exists, else the embedded examples
+    (`embedded_folder` of the source's config)."""
+    if inbox:
+        return "inbox", Path(inbox).resolve()
+    own = home() / "inbox"
+    if own.is_dir():
+        return "inbox", own
+    return "embedded samples", EMBEDDED_SNAPSHOTS / cfg["embedded_folder"]
+
+
+def _inbox_files(folder: Path) -> list[SnapshotFile]:
+    """Every file in an inbox folder, as it is (no manifest: people drop files in)."""
+    if not folder.is_dir():
+        return []
+    return [SnapshotFile(p, sha256_file(p), p.stat().st_size, {}, recorded=False)
+            for p in sorted(folder.iterdir()) if p.is_file()]
 
 
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path,
-                 cache_dir: str | Path | None = None) -> dict:
-    """Stage every file of a source's snapshot; return a JSON-able summary for the build.
+                 cache_dir: str | Path | None = None, inbox: str | Path | None = None) -> dict:
+    """Stage every file of a source; return a JSON-able summary for the build.
 
-    With `cache_dir`, staged rows are kept under a fingerprint of snapshot, code and config
+    With `cache_dir`, staged rows are kept under a fingerprint of input, code and config
     (stage_key): an unchanged source is not read or validated again, its rows are reused."""
-    cfg = source_config(source_id)
-    mod = module_for(source_id)
-    origin, folder = locate(source_id, snapshots_dir, mod.FILE_GLOB, cfg.get("snapshot_dir"))
-    defaults = {k: cfg.get(k) for k in PROVENANCE_FIELDS}
-    files, warnings = verify(folder, mod.FILE_GLOB, defaults)
+    source = source_for(source_id)
+    ctx = context_for(source_id)
+    cfg = ctx.config
+    if isinstance(source, InboxSource):
+        origin, folder = inbox_folder(source_id, inbox, cfg)
+        files, warnings = _inbox_files(folder), []
+    else:
+        origin, folder = locate(source_id, snapshots_dir, source.file_glob, cfg.get("snapshot_dir"))
+        files, warnings = verify(folder, source.file_glob, {k: cfg.get(k) for k in PROVENANCE_FIELDS})
+    context = {"origin": origin, "folder": str(folder), "warnings": warnings}
     if cache_dir is None:
         out = Path(work_dir) / source_id
         out.mkdir(parents=True, exist_ok=True)
-        return _stage_into(out, source_id, mod, cfg, files, defaults, origin, folder, warnings)
+        return _stage_into(out, source, ctx, files, context)
     cached = Path(cache_dir) / source_id
-    key = stage_key(source_id, mod, files)
+    key = stage_key(source_id, files, ctx)
     final = cached / key
     if (final / "summary.json").exists():
         summary = json.loads((final / "summary.json").read_text(encoding="utf-8"))
         os.utime(final)  # most recently used, for the clean-up below
-        return {**summary, "origin": origin, "folder": str(folder), "dir": str(final),
-                "warnings": warnings, "reused": True}
+        return {**summary, **context, "warnings": warnings + summary.get("stage_warnings", []),
+                "dir": str(final), "reused": True}
     partial = cached / f".{key}.{os.getpid()}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    summary = _stage_into(partial, source_id, mod, cfg, files, defaults, origin, folder, warnings)
+    summary = _stage_into(partial, source, ctx, files, context)
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
-    (final / "summary.json").write_text(json.dumps({**summary, "dir": str(final)}, indent=2, default=str),
-                                        encoding="utf-8")
+    summary["dir"] = str(final)
+    (final / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     for old in sorted((p for p in cached.iterdir() if not p.name.startswith(".")),
                       key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_CACHED:]:
         shutil.rmtree(old, ignore_errors=True)
-    return {**summary, "dir": str(final)}
+    return summary
 
 
-def _stage_into(out: Path, source_id: str, mod, cfg: dict, files: list[SnapshotFile], defaults: dict,
-                origin: str, folder: Path, warnings: list[str]) -> dict:
-    if hasattr(mod, "stage_duckdb"):
-        # Large sources validate and reshape inside DuckDB instead of pandas (sources/base.py).
-        summary = mod.stage_duckdb(files, cfg, catalogue(), out)
-        warnings = [*warnings, *summary.pop("warnings", [])]
-        summary["files"] = [{**defaults, **f.meta, **rec, "source_id": source_id, "sha256": f.sha256,
-                             "size": f.size, "recorded": f.recorded,
-                             "precedence": int(cfg.get("precedence", 0))}
-                            for f, rec in zip(files, summary["files"])]
-        summary = {"source_id": source_id, "origin": origin, "folder": str(folder), "dir": str(out),
-                   "warnings": warnings, "reused": False, **summary}
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-        return summary
+def _file_record(f: SnapshotFile, ctx: SourceContext, **fields) -> dict:
+    """One row of `sources`: provenance from config and manifest, then what staging found."""
+    cfg = ctx.config
+    return {**{k: cfg.get(k) for k in PROVENANCE_FIELDS}, **f.meta, "source_id": ctx.source_id,
+            "file": f.name, "sha256": f.sha256, "size": f.size, "recorded": f.recorded,
+            "precedence": int(cfg.get("precedence", 0)), **fields}
+
+
+def _stage_into(out: Path, source: Source, ctx: SourceContext, files: list[SnapshotFile], context: dict) -> dict:
+    base = {"source_id": ctx.source_id, **context, "dir": str(out), "reused": False}
+    if isinstance(source, BulkSource):
+        summary = source.stage(files, ctx, out)
+        stage_warnings = summary.pop("warnings", [])
+        summary["files"] = [_file_record(f, ctx, **rec) for f, rec in zip(files, summary["files"])]
+        summary = {**base, **summary, "warnings": context["warnings"] + stage_warnings,
+                   "stage_warnings": stage_warnings}
+    elif isinstance(source, InboxSource):
+        staged = source.stage(Path(context["folder"]), ctx)
+        for table, frame in staged.tables.items():
+            write_parquet(frame, out / f"{table}.parquet")
+        invalid = staged.tables.get("reject", pd.DataFrame(columns=REJECT_COLUMNS))
+        summary = {**base, "files": staged.files, "rows_loaded": staged.rows_loaded,
+                   "rows_rejected": staged.rows_rejected, "rows_invalid": len(invalid),
+                   "reject_samples": [], "warnings": context["warnings"] + staged.warnings,
+                   "stage_warnings": staged.warnings}
+    else:
+        summary = {**base, **_stage_tables(out, source, ctx, files), "stage_warnings": []}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    return summary
+
+
+def _stage_tables(out: Path, source: TableSource, ctx: SourceContext, files: list[SnapshotFile]) -> dict:
     observations, rejects, classes, file_records = [], [], [], []
     for f in files:
-        obs, rej, cls = stage_file(source_id, f, cfg)
+        obs, rej, cls = stage_file(source, f, ctx)
         observations.append(obs)
         rejects.append(rej)
         classes.append(cls)
-        file_records.append({**defaults, **f.meta, "source_id": source_id, "file": f.name,
-                             "release": mod.release_of(f.path), "sha256": f.sha256, "size": f.size,
-                             "last_updated": _last_updated(mod, f),
-                             "recorded": f.recorded, "rows_loaded": len(obs), "rows_rejected": len(rej),
-                             "precedence": int(cfg.get("precedence", 0))})
+        file_records.append(_file_record(f, ctx, release=source.release_of(f.path, ctx),
+                                         last_updated=_last_updated(source, f, ctx),
+                                         rows_loaded=len(obs), rows_rejected=len(rej)))
     obs_all = pd.concat(observations, ignore_index=True)
-    rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=source_id)
+    rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=ctx.source_id)
     cls_all = pd.concat(classes, ignore_index=True)
     write_parquet(obs_all, out / "observations.parquet")
     write_parquet(rej_all.astype({"row": "Int64"}), out / "rejects.parquet")
     write_parquet(cls_all.astype({"year": "Int64"}), out / "classifications.parquet")
     invalid = rej_all[~rej_all["reason"].str.startswith(EXCLUDED)]
     samples = [f"{r.file} row {r.row}: {r.reason}" for r in invalid.head(MAX_SAMPLES).itertuples()]
-    summary = {"source_id": source_id, "origin": origin, "folder": str(folder),
-               "dir": str(out), "files": file_records, "warnings": warnings,
-               "rows_loaded": len(obs_all), "rows_rejected": len(rej_all),
-               "rows_invalid": len(invalid), "reject_samples": samples, "reused": False}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    return summary
+    return {"files": file_records, "rows_loaded": len(obs_all), "rows_rejected": len(rej_all),
+            "rows_invalid": len(invalid), "reject_samples": samples}
