@@ -5,15 +5,15 @@ import pytest
 
 from digigov.errors import SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.sources import source_config
 from digigov.sources import un_egov
 from digigov.transforms.catalogue import catalogue
+from digigov.transforms.context import context_for
 from digigov.transforms.stage import stage_file
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from tests.conftest import FIXTURES
 
 SNAP = EMBEDDED_SNAPSHOTS / "un_egov"
-CFG = source_config("un_egov")
+CTX = context_for("un_egov")
 
 
 def snapshot_file(path):
@@ -46,8 +46,8 @@ def test_older_download_gives_the_same_observations_as_the_newer_one(tmp_path):
     """Old names and blank cells (2019 download) against renamed names and 0.00000 (2022 download)."""
     older = tmp_path / "EGOV_DATA_2008.csv"
     older.write_bytes((FIXTURES / "un_egov" / "EGOV_DATA_2008_older_download.csv").read_bytes())
-    new_obs, new_rej, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2008.csv"), CFG)
-    old_obs, old_rej, _ = stage_file("un_egov", snapshot_file(older), CFG)
+    new_obs, new_rej, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2008.csv"), CTX)
+    old_obs, old_rej, _ = stage_file(un_egov.SOURCE, snapshot_file(older), CTX)
     key = ["iso3", "indicator_id", "year"]
     a = new_obs.sort_values(key).reset_index(drop=True)[key + ["value"]]
     b = old_obs.sort_values(key).reset_index(drop=True)[key + ["value"]]
@@ -56,7 +56,7 @@ def test_older_download_gives_the_same_observations_as_the_newer_one(tmp_path):
 
 
 def test_2020_seed_values_and_georgia():
-    obs, rejects, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2020.csv"), CFG)
+    obs, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2020.csv"), CTX)
     assert rejects.empty
     v = obs.set_index(["iso3", "indicator_id"])["value"].round(4)
     seed = {"ARM": (0.7136, 0.7500), "AZE": (0.7100, 0.6905), "GEO": (0.7174, 0.6429),
@@ -70,24 +70,24 @@ def test_2020_seed_values_and_georgia():
 
 def test_missing_value_markers():
     """2008: EGDI 0 with HCI 0 is 'not computable' -> missing; 2012: EGDI 0 with components is kept."""
-    obs08, _, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2008.csv"), CFG)
+    obs08, _, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2008.csv"), CTX)
     kir = obs08[obs08["iso3"] == "KIR"].set_index("indicator_id")["value"]
     assert "un.egdi" not in kir and "un.hci" not in kir and "un.egdi_rank" not in kir
     assert kir["un.osi"] == pytest.approx(0.06688)
-    obs12, _, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2012.csv"), CFG)
+    obs12, _, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2012.csv"), CTX)
     lby = obs12[obs12["iso3"] == "LBY"].set_index("indicator_id")["value"]
     assert lby["un.egdi"] == 0.0 and lby["un.hci"] == pytest.approx(0.85018)
 
 
 def test_non_members_are_excluded_with_a_reason():
-    _, rejects, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CFG)
+    _, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CTX)
     excluded = rejects[rejects["reason"].str.startswith("excluded:")]
     assert sorted(excluded["row"].tolist()) == [37, 181]
     assert {"Montenegro", "South Sudan"} == {r for r in excluded["record"].str.extract(r'"Country Name": "([^"]+)"')[0]}
 
 
 def test_publisher_hci_above_one_is_quarantined_not_loaded():
-    obs, rejects, _ = stage_file("un_egov", snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CFG)
+    obs, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CTX)
     bad = rejects[rejects["reason"].str.contains("Human Capital Index")]
     assert set(bad["row"]) == {34, 170}
     assert "in_range(0, 1)" in bad["reason"].iloc[0] and "1.422" in " ".join(bad["reason"])
