@@ -1,6 +1,6 @@
 """ITU DataHub: the "download" CSV export of one indicator (here i99H, individuals using the Internet).
 
-The shape shared by every source module is described in sources/base.py.
+The contract every source meets is sources/base.py; this one is a TableSource.
 Every quirk handled below is listed in snapshots/itu/PROVENANCE.md:
 
 - UTF-8 with a BOM; quoted fields, some of them (`dataSource`) holding newlines. The file is parsed
@@ -29,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text
 
@@ -39,23 +39,18 @@ HEADER = ["seriesID", "seriesCode", "seriesName", "seriesParent", "seriesUnits",
           "entityIso", "entityName", "dataValue", "dataYear", "dataNote", "dataSource",
           "seriesDescription"]
 CODE, UNITS, ISO, VALUE = "seriesCode", "seriesUnits", "entityIso", "dataValue"
-YEAR, SOURCE = "dataYear", "dataSource"
+YEAR, DATA_SOURCE = "dataYear", "dataSource"
 
 
-def _series(catalogue: dict) -> dict[str, dict]:
+def _series(ctx: SourceContext) -> dict[str, dict]:
     """{ITU series code: indicator spec with its id} for the indicators this source declares."""
-    return {spec["series_code"]: {**spec, "indicator_id": ind} for ind, spec in catalogue.items()
-            if spec.get("source_id") == SOURCE_ID and spec.get("series_code")}
-
-
-def _catalogue() -> dict:
-    from digigov.transforms.catalogue import catalogue
-    return catalogue()
+    return {spec["series_code"]: {**spec, "indicator_id": ind} for ind, spec in ctx.indicators.items()
+            if spec.get("series_code")}
 
 
 # ---- fetch ----------------------------------------------------------------------------------
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download the export from the configured URL; refuse anything that is not the DataHub CSV.
 
     DataHub sits behind a CDN that answers outages and bot checks with an HTML page and status 200,
@@ -76,7 +71,7 @@ def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
 
 # ---- read -----------------------------------------------------------------------------------
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext | None = None) -> pd.DataFrame:
     """Parse the export as published: every field a string, blanks as missing.
 
     Adds _file, _row (CSV record number; the header is record 1) and _fields (fields in the
@@ -117,9 +112,9 @@ def read(path: Path) -> pd.DataFrame:
     return df.astype({c: "object" for c in HEADER})
 
 
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext | None = None) -> str:
     """The release: the latest data year in the export (DataHub exports carry no edition stamp)."""
-    years = pd.to_numeric(read(path)[YEAR], errors="coerce")
+    years = pd.to_numeric(read(path, ctx)[YEAR], errors="coerce")
     if years.notna().any():
         return str(int(years.max()))
     raise SourceFileError(path, f"column {YEAR!r} holds no year: cannot tell the release")
@@ -127,11 +122,11 @@ def release_of(path: Path) -> str:
 
 # ---- schemas --------------------------------------------------------------------------------
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rules: the export is of a catalogued series, in its units, and not cut short."""
-    series = _series(_catalogue())
+    series = _series(ctx)
     units = sorted({spec.get("series_units", "%") for spec in series.values()})
-    min_rows = cfg["min_rows"]
+    min_rows = ctx.config["min_rows"]
     return pa.DataFrameSchema(
         {
             CODE: pa.Column(str, nullable=False, checks=pa.Check.isin(sorted(series))),
@@ -143,7 +138,7 @@ def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
     )
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules; the value range is the indicator's scale."""
     return ROW_SCHEMA
 
@@ -163,31 +158,26 @@ ROW_SCHEMA = pa.DataFrameSchema(
 
 # ---- to observations ------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Map validated rows to long observations (iso3 = publisher code, indicator_id, year, value).
 
     ITU-specific codes go through `code_overrides`; codes in `excluded_codes` are left out with
     their configured reason. The shared harmonise step then checks every code. A blank value is
     simply not emitted. Each observation also gets a classification saying whether ITU estimated it.
     """
-    series = _series(catalogue)
+    cfg = ctx.config
+    series = _series(ctx)
     overrides = cfg.get("code_overrides") or {}
     excluded_codes = cfg.get("excluded_codes") or {}
     out_of_scope = clean[ISO].isin(list(excluded_codes))
     excluded = clean[out_of_scope].assign(reason=clean.loc[out_of_scope, ISO].map(excluded_codes))
     df = clean[~out_of_scope & clean[VALUE].notna()]
     iso3 = df[ISO].map(lambda c: overrides.get(c, c))
-    obs = pd.DataFrame({
-        "iso3": iso3,
-        "indicator_id": df[CODE].map(lambda c: series[c]["indicator_id"]),
-        "year": df[YEAR].astype(int),
-        "value": df[VALUE].astype(float),
-        "_file": df["_file"],
-        "_row": df["_row"],
-    }).reset_index(drop=True)
+    obs = observation_frame(iso3=iso3, indicator_id=df[CODE].map(lambda c: series[c]["indicator_id"]),
+                            year=df[YEAR], value=df[VALUE], file=df["_file"], row=df["_row"])
     estimate = re.compile(cfg["estimate_pattern"], re.IGNORECASE)
-    basis = df[SOURCE].map(lambda s: "no source stated" if pd.isna(s)
-                           else "ITU estimate" if estimate.search(s) else "other source")
+    basis = df[DATA_SOURCE].map(lambda s: "no source stated" if pd.isna(s)
+                                else "ITU estimate" if estimate.search(s) else "other source")
     classes = pd.DataFrame({
         "iso3": iso3,
         "scheme": cfg["estimate_scheme"],
@@ -197,3 +187,7 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
         "_row": df["_row"],
     }).reset_index(drop=True)
     return Mapped(obs, excluded, classes)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations)

@@ -5,8 +5,8 @@ received, `[[{page metadata}, [observations]], [{…}, […]], …]`, so `page`,
 `lastupdated` (the WDI vintage) stay beside the data they describe. read() also accepts the two
 other layouts real copies come in: one raw API response `[{metadata}, [observations]]`, and a bare
 observation array `[{observation}, …]` (element [1] of a response re-serialised by someone's ETL,
-with no metadata, hence no vintage). The shape shared by every source module is in sources/base.py;
-every quirk handled here is listed in snapshots/wb_api/PROVENANCE.md.
+with no metadata, hence no vintage). The contract every source meets is sources/base.py; this one
+is a TableSource. Every quirk handled here is listed in snapshots/wb_api/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import DigigovError, FetchError, SourceFileError
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 
 SOURCE_ID = "wb_api"
@@ -175,7 +175,7 @@ def _load(path: Path) -> tuple[str, list[tuple[dict | None, list]]]:
     return _parsed(str(path), st.st_mtime_ns, st.st_size)
 
 
-def last_updated_of(path: Path) -> str | None:
+def last_updated_of(path: Path, ctx: SourceContext | None = None) -> str | None:
     """The WDI vintage (`lastupdated`, YYYY-MM-DD) the pages carry; None for a bare observation
     array or an old response without it (the manifest's dates are used then)."""
     _, pages = _load(path)
@@ -184,9 +184,9 @@ def last_updated_of(path: Path) -> str | None:
     return str(value) if value else None
 
 
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext | None = None) -> str:
     """'<code> <lastupdated>', e.g. 'IT.NET.USER.ZS 2026-07-13'; '<code> vintage unknown' without one."""
-    return f"{code_of(path)} {last_updated_of(path) or NO_VINTAGE}"
+    return f"{code_of(path)} {last_updated_of(path, ctx) or NO_VINTAGE}"
 
 
 # ---- fetch ----------------------------------------------------------------------------------------
@@ -249,16 +249,18 @@ def fetch_indicator(base_url: str, code: str, countries: str, per_page: int, max
     return b"[" + b",\n".join(bodies) + b"]\n"
 
 
-def url_of(cfg: dict, base_url: str, name: str) -> str:
+def url_of(ctx: SourceContext, base_url: str, name: str) -> str:
     """The request behind a fetched file, for its manifest `url` (the default `<base>/<file name>`
-    of sources.fetch_snapshot names no real resource here)."""
+    of transforms.fetch.fetch_snapshot names no real resource here)."""
+    cfg = ctx.config
     return (f"{base_url.rstrip('/')}/country/{_countries_part(cfg.get('countries', 'all'))}/indicator/"
             f"{code_of(Path(name))}?format=json&per_page={int(cfg.get('per_page', 1000))}")
 
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download every configured indicator, all pages; {'<code>.json': bytes}. All or nothing:
     one failing indicator raises FetchError before anything is returned."""
+    cfg = ctx.config
     countries = _countries_part(cfg.get("countries", "all"))
     per_page, max_pages = int(cfg.get("per_page", 1000)), int(cfg.get("max_pages", 200))
     return {f"{code}.json": fetch_indicator(base_url, code, countries, per_page, max_pages, session)
@@ -296,7 +298,7 @@ def _record(rec) -> tuple[list, str | None]:
     return row, "; ".join(problems) or None
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext | None = None) -> pd.DataFrame:
     """One row per observation record, every field a string as published (null -> missing).
 
     `_row` is the record's 1-based position counted across all pages of the file (what a user
@@ -318,13 +320,11 @@ def read(path: Path) -> pd.DataFrame:
 
 # ---- schemas --------------------------------------------------------------------------------------
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rules: the file holds the one indicator its name says, and that indicator is
     declared (config/indicators/wdi.yaml) — otherwise every row would be refused one by one."""
-    from digigov.transforms.catalogue import catalogue
-
     code = code_of(path)
-    declared = f"wdi.{code}" in catalogue()
+    declared = f"wdi.{code}" in ctx.catalogue
     return pa.DataFrameSchema(
         {"indicator_id": pa.Column(str, nullable=True, checks=pa.Check(
             lambda s: s.dropna().eq(code).all(),
@@ -334,7 +334,7 @@ def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
     )
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules, the same for every file."""
     return ROW_SCHEMA
 
@@ -358,7 +358,7 @@ ROW_SCHEMA = pa.DataFrameSchema(
 
 # ---- to observations ------------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Long observations with the publisher's code in `iso3` (harmonise maps legacy codes and
     excludes the aggregate codes listed in config/countries.yaml wb_aggregates).
 
@@ -371,12 +371,11 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
         "World Bank aggregate with no ISO3 code (country id " + excluded["country_id"].astype(str)
         + ", " + excluded["country_value"].astype(str) + "), not a country"))
     df = clean[~no_code & clean["value"].notna()]
-    obs = pd.DataFrame({
-        "iso3": df["countryiso3code"].astype(str),
-        "indicator_id": "wdi." + df["indicator_id"].astype(str),
-        "year": df["date"].astype(int),
-        "value": df["value"].astype(float),
-        "_file": df["_file"],
-        "_row": df["_row"],
-    }).reset_index(drop=True)
+    obs = observation_frame(iso3=df["countryiso3code"], indicator_id="wdi." + df["indicator_id"].astype(str),
+                            year=df["date"], value=df["value"], file=df["_file"], row=df["_row"])
     return Mapped(obs, excluded)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations,
+                     last_updated_of=last_updated_of, url_of=url_of)

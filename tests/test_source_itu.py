@@ -7,14 +7,16 @@ from werkzeug import Response
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.sources import fetch_snapshot, itu, source_config
+from digigov.sources import itu
 from digigov.sources.snapshots import SnapshotFile, read_manifest, sha256_of
 from digigov.transforms.catalogue import catalogue
+from digigov.transforms.context import context_for
+from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_file, stage_source
 
 SNAP = EMBEDDED_SNAPSHOTS / "itu"
 REAL = SNAP / itu.FILE_GLOB
-CFG = source_config("itu")
+CTX = context_for("itu")
 TEXT = REAL.read_bytes().decode("utf-8-sig")
 FOCUS = ["ARM", "AZE", "GEO", "KAZ", "KGZ", "TJK", "UZB"]
 
@@ -25,7 +27,7 @@ def snapshot_file(path):
 
 
 def stage(path=REAL):
-    return stage_file("itu", snapshot_file(path), CFG)
+    return stage_file(itu.SOURCE, snapshot_file(path), CTX)
 
 
 def damaged(tmp_path, old: bytes, new: bytes, count=1):
@@ -52,7 +54,7 @@ def staged():
 # ---- the real export ------------------------------------------------------------------------
 
 def test_read_parses_records_not_lines_and_strips_the_bom():
-    raw = itu.read(REAL)
+    raw = itu.read(REAL, CTX)
     assert REAL.read_bytes()[:3] == b"\xef\xbb\xbf"
     assert list(raw.columns[:13]) == itu.HEADER  # 'seriesID', not '\ufeffseriesID'
     assert len(raw) == 4906 and raw["entityIso"].nunique() == 228
@@ -63,7 +65,7 @@ def test_read_parses_records_not_lines_and_strips_the_bom():
 
 
 def test_embedded_newline_record_is_one_row():
-    raw = itu.read(REAL)
+    raw = itu.read(REAL, CTX)
     afg = raw[(raw["entityIso"] == "AFG") & (raw["dataYear"] == "2007")]
     assert len(afg) == 1
     assert afg["dataSource"].item() == "ITU estimate.\nITU estimate.\nITU estimate."
@@ -79,7 +81,7 @@ def test_embedded_newline_record_is_one_row():
 
 
 def test_row_is_the_record_number_not_the_physical_line():
-    raw = itu.read(REAL)
+    raw = itu.read(REAL, CTX)
     kaz23 = raw[(raw["entityIso"] == "KAZ") & (raw["dataYear"] == "2023")]["_row"].item()
     physical = next(i for i, line in enumerate(TEXT.split("\n"), start=1)
                     if line.startswith('11624,"i99H"') and '"KAZ","Kazakhstan","92.8785",2023,' in line)
@@ -89,8 +91,8 @@ def test_row_is_the_record_number_not_the_physical_line():
 def test_copy_without_bom_reads_identically(tmp_path):
     plain = tmp_path / itu.FILE_GLOB
     plain.write_bytes(REAL.read_bytes()[3:])
-    a = itu.read(REAL).drop(columns="_file")
-    b = itu.read(plain).drop(columns="_file")
+    a = itu.read(REAL, CTX).drop(columns="_file")
+    b = itu.read(plain, CTX).drop(columns="_file")
     assert a.equals(b)
 
 
@@ -144,7 +146,7 @@ def test_estimates_are_kept_as_a_classification(staged):
 
 
 def test_release_is_the_latest_data_year():
-    assert itu.release_of(REAL) == "2024"
+    assert itu.release_of(REAL, CTX) == "2024"
 
 
 def test_catalogue_declares_the_indicator():
@@ -179,7 +181,7 @@ def test_text_in_the_value_column_rejects_that_row_only(tmp_path):
     bad = rejects[~rejects["reason"].str.startswith("excluded:")]
     assert len(bad) == 1
     row = bad.iloc[0]
-    assert row["row"] == itu.read(REAL).query("entityIso == 'KAZ' and dataYear == '2020'")["_row"].item()
+    assert row["row"] == itu.read(REAL, CTX).query("entityIso == 'KAZ' and dataYear == '2020'")["_row"].item()
     assert "dataValue" in row["reason"] and "n/a" in row["reason"]
     assert '"dataValue": "n/a"' in row["record"]
     assert len(obs) == 4897
@@ -250,7 +252,7 @@ def test_unreadable_files(tmp_path, data, problem):
     path = tmp_path / itu.FILE_GLOB
     path.write_bytes(data)
     with pytest.raises(SourceFileError, match=problem):
-        itu.read(path)
+        itu.read(path, CTX)
 
 
 # ---- fetch against a real HTTP server on 127.0.0.1 ------------------------------------------
@@ -258,7 +260,7 @@ def test_unreadable_files(tmp_path, data, problem):
 def test_fetch_returns_the_served_export(httpserver):
     httpserver.expect_request("/v2/data/download", query_string="codesid=11624").respond_with_data(
         REAL.read_bytes(), content_type="text/csv")
-    got = itu.fetch(CFG, httpserver.url_for("/v2/data/download") + "?codesid=11624")
+    got = itu.fetch(CTX, httpserver.url_for("/v2/data/download") + "?codesid=11624")
     assert got == {itu.FILE_GLOB: REAL.read_bytes()}
 
 
@@ -266,13 +268,13 @@ def test_fetch_refuses_an_html_page(httpserver):
     page = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>checking</body></html>"
     httpserver.expect_request("/download").respond_with_response(Response(page, status=200, content_type="text/html"))
     with pytest.raises(FetchError, match="HTML page"):
-        itu.fetch(CFG, httpserver.url_for("/download"))
+        itu.fetch(CTX, httpserver.url_for("/download"))
 
 
 def test_fetch_refuses_a_csv_of_another_layout(httpserver):
     httpserver.expect_request("/download").respond_with_data(b'"Country","Year","Value"\n"KAZ",2023,92\n')
     with pytest.raises(FetchError, match="missing columns"):
-        itu.fetch(CFG, httpserver.url_for("/download"))
+        itu.fetch(CTX, httpserver.url_for("/download"))
 
 
 def test_online_url_comes_from_the_environment(httpserver, monkeypatch, tmp_path):

@@ -18,15 +18,18 @@ from werkzeug import Response
 
 from digigov.errors import DigigovError, FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS, load_config
-from digigov.sources import fetch_snapshot, source_config, wb_api
+from digigov.sources import wb_api
+from digigov.sources.base import SourceContext
 from digigov.sources.snapshots import MANIFEST, SnapshotFile, sha256_of, verify
+from digigov.transforms.context import context_for
+from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_file, stage_source
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_api"
 USER = SNAP / "IT.NET.USER.ZS.json"                       # raw response, 5 countries (RamaMarin)
 BBND = SNAP / "IT.NET.BBND.P2.json"                       # raw response, 5 countries (RamaMarin)
 USER_ALL = SNAP / "IT.NET.USER.ZS__observations_only.json"  # bare observation array, all economies
-CFG = source_config("wb_api")
+CTX = context_for("wb_api")
 AGGREGATES = set(load_config("countries")["wb_aggregates"])
 FIVE = ["CHN", "DEU", "JPN", "MEX", "USA"]
 ERROR_BODY = (b'[{"message":[{"id":"120","key":"Invalid value",'
@@ -63,8 +66,10 @@ def serve(server, code: str, pages: list[bytes], per_page: int, countries: str =
     return path
 
 
-def cfg(codes, per_page, countries="all", **extra) -> dict:
-    return {"indicator_codes": codes, "countries": countries, "per_page": per_page, "max_pages": 200, **extra}
+def ctx(codes, per_page, countries="all", **extra) -> SourceContext:
+    """The source's context with the download settings a test asks for."""
+    return context_for("wb_api", **{"indicator_codes": codes, "countries": countries, "per_page": per_page,
+                                    "max_pages": 200, **extra})
 
 
 def snapshot_file(path: Path) -> SnapshotFile:
@@ -98,20 +103,20 @@ def test_fetch_pages_through_all_pages_and_keeps_them_as_received(httpserver, tm
     pages = paged(recs, 1000)
     assert len(pages) == 3
     serve(httpserver, "IT.NET.USER.ZS", pages, 1000)
-    out = wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     assert list(out) == ["IT.NET.USER.ZS.json"]
     assert [r.args.get("page") for r, _ in httpserver.log] == ["1", "2", "3"]
     # every page is kept byte for byte, in order, inside one JSON array
     data = out["IT.NET.USER.ZS.json"]
     assert data == b"[" + b",\n".join(pages) + b"]\n"
     stored = write(tmp_path, "IT.NET.USER.ZS.json", data)
-    raw = wb_api.read(stored)
+    raw = wb_api.read(stored, CTX)
     assert len(raw) == len(recs) == 2660
     assert raw["_row"].tolist() == list(range(1, 2661))
     assert raw["_page"].value_counts().sort_index().tolist() == [1000, 1000, 660]
     assert raw["countryiso3code"].tolist() == [r["countryiso3code"] for r in recs]
-    assert wb_api.release_of(stored) == "IT.NET.USER.ZS 2026-07-13"
-    assert wb_api.last_updated_of(stored) == "2026-07-13"
+    assert wb_api.release_of(stored, CTX) == "IT.NET.USER.ZS 2026-07-13"
+    assert wb_api.last_updated_of(stored, CTX) == "2026-07-13"
 
 
 def test_fetch_a_country_list_small_pages(httpserver, tmp_path):
@@ -119,12 +124,12 @@ def test_fetch_a_country_list_small_pages(httpserver, tmp_path):
     pages = paged(recs, 20)
     assert len(pages) == 3
     serve(httpserver, "IT.NET.BBND.P2", pages, 20, countries=";".join(FIVE))
-    out = wb_api.fetch(cfg(["IT.NET.BBND.P2"], 20, countries=FIVE), httpserver.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.NET.BBND.P2"], 20, countries=FIVE), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 3
     assert {r.path for r, _ in httpserver.log} == {"/v2/country/CHN;DEU;JPN;MEX;USA/indicator/IT.NET.BBND.P2"}
     # the paged file reads exactly like the single embedded response it was split from
-    paged_raw = wb_api.read(write(tmp_path, "IT.NET.BBND.P2.json", out["IT.NET.BBND.P2.json"]))
-    single_raw = wb_api.read(BBND)
+    paged_raw = wb_api.read(write(tmp_path, "IT.NET.BBND.P2.json", out["IT.NET.BBND.P2.json"]), CTX)
+    single_raw = wb_api.read(BBND, CTX)
     cols = wb_api.COLUMNS + ["_row"]
     assert paged_raw[cols].equals(single_raw[cols])
     assert paged_raw["_page"].tolist() == [1] * 20 + [2] * 20 + [3] * 15
@@ -134,14 +139,14 @@ def test_no_data_answer_is_stored_with_zero_observations(httpserver, tmp_path):
     body = (b'[{"page":1,"pages":0,"per_page":1000,"total":0,"sourceid":"2",'
             b'"lastupdated":"2026-07-13"},null]')
     serve(httpserver, "IT.CEL.SETS.P2", [body], 1000)
-    out = wb_api.fetch(cfg(["IT.CEL.SETS.P2"], 1000), httpserver.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.CEL.SETS.P2"], 1000), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 1  # pages 0: nothing more to ask for
     path = write(tmp_path, "IT.CEL.SETS.P2.json", out["IT.CEL.SETS.P2.json"])
     assert json.loads(path.read_bytes()) == [json.loads(body)]
-    assert wb_api.read(path).empty
-    obs, rejects, _ = stage_file("wb_api", snapshot_file(path), CFG)
+    assert wb_api.read(path, CTX).empty
+    obs, rejects, _ = stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
     assert obs.empty and rejects.empty
-    assert wb_api.release_of(path) == "IT.CEL.SETS.P2 2026-07-13"
+    assert wb_api.release_of(path, CTX) == "IT.CEL.SETS.P2 2026-07-13"
 
 
 # ---- fetch: faults --------------------------------------------------------------------------------
@@ -151,7 +156,7 @@ def test_500_then_success_is_retried(httpserver):
     path = "/v2/country/all/indicator/IT.NET.USER.ZS"
     httpserver.expect_oneshot_request(path, query_string=query(20, 2)).respond_with_data("oops", status=500)
     serve(httpserver, "IT.NET.USER.ZS", pages, 20)
-    out = wb_api.fetch(cfg(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
     assert [r.args["page"] for r, _ in httpserver.log] == ["1", "2", "2", "3"]
     assert [resp.status_code for _, resp in httpserver.log] == [200, 500, 200, 200]
     assert out["IT.NET.USER.ZS.json"] == b"[" + b",\n".join(pages) + b"]\n"
@@ -160,7 +165,7 @@ def test_500_then_success_is_retried(httpserver):
 def test_persistent_503_fails_after_the_retries(httpserver):
     httpserver.expect_request("/v2/country/all/indicator/IT.NET.USER.ZS").respond_with_data("down", status=503)
     with pytest.raises(FetchError, match=r"IT\.NET\.USER\.ZS page 1: .*3 attempt\(s\): HTTP 503.*nothing stored"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 3  # first try + DIGIGOV_HTTP_RETRIES=2
 
 
@@ -170,7 +175,7 @@ def test_429_retry_after_is_honoured(httpserver):
         "slow down", status=429, headers={"Retry-After": "1"})
     serve(httpserver, "IT.NET.USER.ZS", pages, 1000)
     start = time.monotonic()
-    out = wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     waited = time.monotonic() - start
     assert [resp.status_code for _, resp in httpserver.log] == [429, 200]
     assert waited >= 0.95  # the 1 s Retry-After, not the 0.05 s backoff of the test settings
@@ -190,7 +195,7 @@ def test_hung_connection_times_out_and_fails(threaded_server, monkeypatch):
     server.expect_request("/v2/country/all/indicator/IT.NET.USER.ZS").respond_with_handler(hang)
     start = time.monotonic()
     with pytest.raises(FetchError, match=r"page 1: .*3 attempt\(s\): (ReadTimeout|ConnectionError|Timeout)"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), server.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), server.url_for("/v2"))
     assert calls == ["1", "1", "1"]
     assert time.monotonic() - start < 5  # three 0.3 s timeouts and short backoffs, not the 10 s hang
 
@@ -209,7 +214,7 @@ def test_hung_connection_then_success(threaded_server, monkeypatch):
     server.expect_oneshot_request("/v2/country/all/indicator/IT.NET.USER.ZS",
                                   query_string=query(20, 1)).respond_with_handler(hang)
     serve(server, "IT.NET.USER.ZS", pages, 20)
-    out = wb_api.fetch(cfg(["IT.NET.USER.ZS"], 20), server.url_for("/v2"))
+    out = wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), server.url_for("/v2"))
     assert calls == ["hung"]
     assert [r.args["page"] for r, _ in server.log] == ["1", "2", "3"]  # the hung request is not logged yet
     assert b"late" not in out["IT.NET.USER.ZS.json"]
@@ -222,7 +227,7 @@ def test_error_as_200_is_refused_with_key_and_value(httpserver, page):
     pages[page - 1] = ERROR_BODY
     serve(httpserver, "IT.NET.USER.ZS", pages, 20)
     with pytest.raises(FetchError) as err:
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
     msg = str(err.value)
     assert f"IT.NET.USER.ZS page {page}" in msg and "error message instead of data" in msg
     assert "Invalid value: The provided parameter value is not valid (id 120)" in msg
@@ -239,7 +244,7 @@ def test_error_as_200_is_refused_with_key_and_value(httpserver, page):
 def test_a_page_that_is_not_json_is_refused(httpserver, body, expected):
     serve(httpserver, "IT.NET.USER.ZS", [body], 1000)
     with pytest.raises(FetchError, match=f"page 1: the server answered, but {expected}"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 1
 
 
@@ -248,7 +253,7 @@ def test_truncated_json_is_refused(httpserver):
     pages[1] = pages[1][:len(pages[1]) // 2]  # the connection dropped half-way through page 2
     serve(httpserver, "IT.NET.USER.ZS", pages, 1000)
     with pytest.raises(FetchError, match=r"page 2: the server answered, but invalid JSON, truncated or damaged"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 2
 
 
@@ -257,7 +262,7 @@ def test_missing_page_404_is_refused(httpserver):
     path = serve(httpserver, "IT.NET.USER.ZS", pages, 1000, skip={3})
     httpserver.expect_request(path, query_string=query(1000, 3)).respond_with_data("not found", status=404)
     with pytest.raises(FetchError, match=r"IT\.NET\.USER\.ZS page 3: .*HTTP 404"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 3  # a 404 is final: not retried
 
 
@@ -266,7 +271,7 @@ def test_page_with_the_wrong_number_is_refused(httpserver):
     pages[2] = pages[1]  # asked for page 3, got page 2 again
     serve(httpserver, "IT.NET.USER.ZS", pages, 1000)
     with pytest.raises(FetchError, match="page 3: asked for page 3, the API answered with page 2"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 3
 
 
@@ -276,27 +281,27 @@ def test_pages_that_disagree_or_fall_short_are_refused(httpserver):
     pages[1] = paged(recs, 20, lastupdated="2026-07-14")[1]  # WDI updated between page 1 and page 2
     serve(httpserver, "IT.NET.USER.ZS", pages, 20)
     with pytest.raises(FetchError, match="page 2 says lastupdated '2026-07-14' but page 1 says '2026-07-13'"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
     httpserver.clear()
     short = paged(recs, 1000)[0].replace(b'"total":55', b'"total":56')
     serve(httpserver, "IT.NET.USER.ZS", [short], 1000)
     with pytest.raises(FetchError, match="55 observations present, the metadata says total 56"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
 
 
 def test_too_many_pages_and_bad_countries_are_refused(httpserver):
     serve(httpserver, "IT.NET.USER.ZS", paged(records(USER_ALL), 10)[:1], 10)
     with pytest.raises(FetchError, match="announces 266 pages of 10, more than max_pages 5"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 10, max_pages=5), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 10, max_pages=5), httpserver.url_for("/v2"))
     with pytest.raises(DigigovError, match="countries must be 'all' or a list of ISO3 codes"):
-        wb_api.fetch(cfg(["IT.NET.USER.ZS"], 10, countries=["KAZ", "kz"]), httpserver.url_for("/v2"))
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 10, countries=["KAZ", "kz"]), httpserver.url_for("/v2"))
     assert len(httpserver.log) == 1
 
 
 def test_url_of_names_the_request():
-    assert wb_api.url_of(CFG, "https://api.worldbank.org/v2/", "IT.NET.BBND.P2.json") == (
+    assert wb_api.url_of(CTX, "https://api.worldbank.org/v2/", "IT.NET.BBND.P2.json") == (
         "https://api.worldbank.org/v2/country/all/indicator/IT.NET.BBND.P2?format=json&per_page=1000")
-    assert wb_api.url_of(cfg([], 20, countries=["KAZ", "UZB"]), "http://x", "IT.NET.USER.ZS.json") == (
+    assert wb_api.url_of(ctx([], 20, countries=["KAZ", "UZB"]), "http://x", "IT.NET.USER.ZS.json") == (
         "http://x/country/KAZ;UZB/indicator/IT.NET.USER.ZS?format=json&per_page=20")
 
 
@@ -311,7 +316,7 @@ def serve_configured(httpserver, cel_body: bytes) -> None:
 
 def test_fetch_snapshot_stores_all_indicators_then_a_failure_changes_nothing(httpserver, monkeypatch,
                                                                               isolated_home, tmp_path):
-    assert CFG["indicator_codes"][:3] == ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2"]
+    assert CTX.config["indicator_codes"][:3] == ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2"]
     monkeypatch.setenv("DIGIGOV_WB_API_URL", httpserver.url_for("/v2"))
     no_data = b'[{"page":1,"pages":0,"per_page":1000,"total":0,"sourceid":"2","lastupdated":"2026-07-13"},null]'
     serve_configured(httpserver, no_data)
@@ -328,7 +333,7 @@ def test_fetch_snapshot_stores_all_indicators_then_a_failure_changes_nothing(htt
     by_file = {f["file"]: f for f in summary["files"]}
     assert by_file["IT.CEL.SETS.P2.json"]["rows_loaded"] == 0
     assert by_file["IT.NET.USER.ZS.json"]["last_updated"] == "2026-07-13"
-    emb_obs, _, _ = stage_file("wb_api", snapshot_file(USER_ALL), CFG)
+    emb_obs, _, _ = stage_file(wb_api.SOURCE, snapshot_file(USER_ALL), CTX)
     assert by_file["IT.NET.USER.ZS.json"]["rows_loaded"] == len(emb_obs)
 
     # a later fetch failing on the last indicator leaves the stored snapshot exactly as it was
@@ -359,13 +364,13 @@ def test_embedded_snapshot_matches_its_manifest():
     assert meta["IT.NET.USER.ZS__observations_only.json"]["last_updated"] is None
     assert "NOT a raw API response" in meta["IT.NET.USER.ZS__observations_only.json"]["origin"]
     for f in files:
-        assert f.meta["release"] == wb_api.release_of(f.path)
-        assert f.meta["last_updated"] == wb_api.last_updated_of(f.path)
+        assert f.meta["release"] == wb_api.release_of(f.path, CTX)
+        assert f.meta["last_updated"] == wb_api.last_updated_of(f.path, CTX)
 
 
 def test_read_raw_response_keeps_values_as_published():
     recs = records(USER)
-    raw = wb_api.read(USER)
+    raw = wb_api.read(USER, CTX)
     assert len(raw) == 55 and raw["_row"].tolist() == list(range(1, 56))
     assert raw["_file"].unique().tolist() == [str(USER)]
     assert raw["date"].tolist() == [r["date"] for r in recs]
@@ -382,7 +387,7 @@ def test_read_raw_response_keeps_values_as_published():
 @pytest.mark.parametrize("path", [USER, BBND, USER_ALL])
 def test_embedded_files_stage_with_values_from_the_json(path):
     recs = records(path)
-    obs, rejects, _ = stage_file("wb_api", snapshot_file(path), CFG)
+    obs, rejects, _ = stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
     code = recs[0]["indicator"]["id"]
     countries = [r for r in recs if r["countryiso3code"] and r["countryiso3code"] not in AGGREGATES]
     with_value = [r for r in countries if r["value"] is not None]
@@ -396,11 +401,11 @@ def test_embedded_files_stage_with_values_from_the_json(path):
     no_code = [r for r in recs if not r["countryiso3code"]]
     aggr_valued = [r for r in recs if r["countryiso3code"] in AGGREGATES and r["value"] is not None]
     assert len(rejects) == len(no_code) + len(aggr_valued)
-    assert obs["release"].unique().tolist() == [wb_api.release_of(path)]
+    assert obs["release"].unique().tolist() == [wb_api.release_of(path, CTX)]
 
 
 def test_focus_country_values_and_income_groups_without_a_code():
-    obs, rejects, _ = stage_file("wb_api", snapshot_file(USER_ALL), CFG)
+    obs, rejects, _ = stage_file(wb_api.SOURCE, snapshot_file(USER_ALL), CTX)
     v = obs.set_index(["iso3", "year"])["value"]
     assert v[("KAZ", 2020)] == 85.94259898 and v[("KAZ", 2023)] == 92.87846096
     assert v[("UZB", 2020)] == 71.09999824 and v[("UZB", 2023)] == 89.01361047
@@ -416,10 +421,10 @@ def test_focus_country_values_and_income_groups_without_a_code():
 
 
 def test_release_and_vintage():
-    assert wb_api.release_of(USER) == "IT.NET.USER.ZS 2026-07-13"
-    assert wb_api.last_updated_of(BBND) == "2026-07-13"
-    assert wb_api.release_of(USER_ALL) == "IT.NET.USER.ZS vintage unknown"
-    assert wb_api.last_updated_of(USER_ALL) is None
+    assert wb_api.release_of(USER, CTX) == "IT.NET.USER.ZS 2026-07-13"
+    assert wb_api.last_updated_of(BBND, CTX) == "2026-07-13"
+    assert wb_api.release_of(USER_ALL, CTX) == "IT.NET.USER.ZS vintage unknown"
+    assert wb_api.last_updated_of(USER_ALL, CTX) is None
 
 
 def test_stage_source_on_the_embedded_snapshot(tmp_path):
@@ -438,8 +443,8 @@ def test_old_style_metadata_with_string_integers_and_no_vintage(tmp_path):
     obj = json.loads(USER.read_bytes())
     obj[0] = {"page": "1", "pages": "1", "per_page": "50", "total": "55"}
     path = write(tmp_path, "IT.NET.USER.ZS.json", obj)
-    assert len(wb_api.read(path)) == 55
-    assert wb_api.release_of(path) == "IT.NET.USER.ZS vintage unknown"
+    assert len(wb_api.read(path, CTX)) == 55
+    assert wb_api.release_of(path, CTX) == "IT.NET.USER.ZS vintage unknown"
 
 
 # ---- damaged files: file-level faults ----------------------------------------------------------
@@ -456,7 +461,7 @@ def test_file_level_faults_name_the_file_and_the_fault(tmp_path):
         (tmp_path / label).mkdir()
         path = write(tmp_path / label, "IT.NET.USER.ZS.json", data)
         with pytest.raises(SourceFileError, match=expected) as err:
-            wb_api.read(path)
+            wb_api.read(path, CTX)
         assert str(path) in str(err.value), label
 
 
@@ -464,26 +469,26 @@ def test_missing_or_short_pages_in_a_file_fail_it(tmp_path):
     pages = [json.loads(p) for p in paged(records(USER), 20)]
     path = write(tmp_path, "IT.NET.USER.ZS.json", [pages[0], pages[2]])
     with pytest.raises(SourceFileError, match="page 2 of the answer says it is page 3"):
-        wb_api.read(path)
+        wb_api.read(path, CTX)
     obj = json.loads(USER.read_bytes())
     del obj[1][7]
     path = write(tmp_path, "IT.NET.USER.ZS.json", obj)
     with pytest.raises(SourceFileError, match="54 observations present, the metadata says total 55"):
-        wb_api.read(path)
+        wb_api.read(path, CTX)
 
 
 def test_file_holding_another_indicator_than_its_name_fails(tmp_path):
     path = write(tmp_path, "IT.NET.BBND.P2.json", USER.read_bytes())
     with pytest.raises(SourceFileError, match=r"IT\.NET\.BBND\.P2\.json: column 'indicator_id'.*"
                                               r"every indicator\.id must be IT\.NET\.BBND\.P2"):
-        stage_file("wb_api", snapshot_file(path), CFG)
+        stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
 
 
 def test_undeclared_indicator_fails_the_file(tmp_path):
     path = write(tmp_path, "SP.POP.TOTL.json",
                  USER.read_bytes().replace(b'"id":"IT.NET.USER.ZS"', b'"id":"SP.POP.TOTL"'))
     with pytest.raises(SourceFileError, match=r"SP\.POP\.TOTL\.json: .*wdi\.SP\.POP\.TOTL is not declared"):
-        stage_file("wb_api", snapshot_file(path), CFG)
+        stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
 
 
 @pytest.mark.parametrize("name", ["internet.json", "IT.NET.USER.ZS.csv", "IT NET.json"])
@@ -505,7 +510,7 @@ def test_bad_records_are_quarantined_and_the_rest_loads(tmp_path):
     recs[6]["value"] = 150.0           # CHN 2019: above 100 %
     recs[12] = dict(recs[13])          # DEU 2024 duplicated as DEU 2023
     path = write(tmp_path, "IT.NET.USER.ZS.json", obj)
-    obs, rejects, _ = stage_file("wb_api", snapshot_file(path), CFG)
+    obs, rejects, _ = stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
     reasons = rejects.set_index("row")["reason"].to_dict()
     assert set(reasons) == {2, 3, 4, 5, 6, 7, 13, 14}
     assert "column 'value'" in reasons[2] and "n/a" in reasons[2]

@@ -13,13 +13,14 @@ from hdx.location.country import Country
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.sources import source_config, wb_dai
+from digigov.sources import wb_dai
 from digigov.sources.snapshots import SnapshotFile, sha256_of, verify
+from digigov.transforms.context import context_for
 from digigov.transforms.stage import stage_file, stage_source
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_dai"
 REAL = SNAP / "DAIforweb.xlsx"
-CFG = source_config("wb_dai")
+CTX = context_for("wb_dai")
 IDS = {"Digital Adoption Index": "wb.dai", "DAI Business Sub-index": "wb.dai.business",
        "DAI People Sub-index": "wb.dai.people", "DAI Government Sub-index": "wb.dai.government"}
 BLANK_ECONOMIES = {"HKG", "MAC", "PSE"}  # overall DAI and Government blank in both years
@@ -34,7 +35,7 @@ def snapshot_file(path):
 def staged():
     files, warnings = verify(SNAP, wb_dai.FILE_GLOB, {})
     assert [f.name for f in files] == ["DAIforweb.xlsx"] and warnings == []
-    return stage_file("wb_dai", files[0], CFG)
+    return stage_file(wb_dai.SOURCE, files[0], CTX)
 
 
 def workbook_values():
@@ -61,8 +62,8 @@ def row_of(ws, country, year):
 # ---- the real file --------------------------------------------------------------------------
 
 def test_read_gives_strings_as_published_with_sheet_row_numbers():
-    raw = wb_dai.read(REAL)
-    assert len(raw) == 366 and list(raw.columns) == CFG["columns"] + ["_file", "_row"]
+    raw = wb_dai.read(REAL, CTX)
+    assert len(raw) == 366 and list(raw.columns) == CTX.config["columns"] + ["_file", "_row"]
     first = raw.iloc[0]
     assert (first["country"], first["Year"], first["_row"]) == ("Afghanistan", "2014", 2)
     assert first["Digital Adoption Index"] == repr(workbook_values()[("Afghanistan", 2014)]["Digital Adoption Index"])
@@ -71,8 +72,8 @@ def test_read_gives_strings_as_published_with_sheet_row_numbers():
 
 
 def test_release_and_dates():
-    assert wb_dai.release_of(REAL) == "2016"
-    assert wb_dai.last_updated_of(REAL) is None  # no document properties: the manifest date is used
+    assert wb_dai.release_of(REAL, CTX) == "2016"
+    assert wb_dai.last_updated_of(REAL, CTX) is None  # no document properties: the manifest date is used
     assert REAL.read_bytes().startswith(b"PK\x03\x04")
 
 
@@ -127,16 +128,16 @@ def test_overall_index_is_the_mean_of_the_three_sub_indices(staged):
 
 
 def test_name_overrides_are_exactly_the_names_hdx_does_not_match():
-    names = set(wb_dai.read(REAL)["country"])
+    names = set(wb_dai.read(REAL, CTX)["country"])
     unmatched = {n for n in names if not Country.get_iso3_country_code_fuzzy(n, use_live=False)[1]}
-    assert unmatched == set(CFG["name_overrides"])
+    assert unmatched == set(CTX.config["name_overrides"])
     assert len(unmatched) == 18
 
 
 def test_world_bank_names_map_to_the_right_iso3(staged):
     obs, _, _ = staged
     by_row = obs.drop_duplicates("row").set_index("row")["iso3"]
-    raw = wb_dai.read(REAL).set_index("_row")["country"]
+    raw = wb_dai.read(REAL, CTX).set_index("_row")["country"]
     pairs = dict(zip(raw.reindex(by_row.index), by_row))
     expected = {"Korea, Rep.": "KOR", "Kyrgyz Republic": "KGZ", "Congo, Dem. Rep.": "COD",
                 "Congo, Rep.": "COG", "West Bank and Gaza": "PSE", "Macedonia, FYR": "MKD",
@@ -161,36 +162,36 @@ def test_wrong_sheet_name_fails_the_file_naming_the_sheet(tmp_path):
         ws.title = "Data"
     path = damaged_copy(tmp_path, rename)
     with pytest.raises(SourceFileError, match=r"DAIforweb\.xlsx: no sheet 'Sheet1' \(sheets in the file: \['Data'\]\)"):
-        wb_dai.read(path)
+        wb_dai.read(path, CTX)
 
 
 def test_missing_column_fails_the_file_naming_sheet_and_column(tmp_path):
     path = damaged_copy(tmp_path, lambda ws: ws.delete_cols(5))  # DAI People Sub-index
     with pytest.raises(SourceFileError, match=r"DAIforweb\.xlsx: sheet 'Sheet1': missing column 'DAI People Sub-index'"):
-        stage_file("wb_dai", snapshot_file(path), CFG)
+        stage_file(wb_dai.SOURCE, snapshot_file(path), CTX)
 
 
 def test_renamed_header_fails_the_file(tmp_path):
     def rename(ws):
         ws["A1"] = "Country"  # the publisher's header is lowercase
     with pytest.raises(SourceFileError, match=r"sheet 'Sheet1': missing column 'country'"):
-        wb_dai.read(damaged_copy(tmp_path, rename))
+        wb_dai.read(damaged_copy(tmp_path, rename), CTX)
 
 
 def test_missing_rows_fail_the_file(tmp_path):
     path = damaged_copy(tmp_path, lambda ws: ws.delete_rows(300, 2))
     with pytest.raises(SourceFileError, match=r"sheet 'Sheet1': expected 366 data rows"):
-        stage_file("wb_dai", snapshot_file(path), CFG)
+        stage_file(wb_dai.SOURCE, snapshot_file(path), CTX)
 
 
 def test_truncated_or_html_file_fails_the_file(tmp_path):
     path = tmp_path / "DAIforweb.xlsx"
     path.write_bytes(REAL.read_bytes()[:20000])
     with pytest.raises(SourceFileError, match=r"DAIforweb\.xlsx: not a readable xlsx workbook"):
-        wb_dai.read(path)
+        wb_dai.read(path, CTX)
     path.write_bytes(b"<!DOCTYPE html><html><body>Service unavailable</body></html>")
     with pytest.raises(SourceFileError, match="not a readable xlsx workbook"):
-        wb_dai.read(path)
+        wb_dai.read(path, CTX)
 
 
 # ---- damaged copies: row-level faults -------------------------------------------------------
@@ -202,7 +203,7 @@ def test_text_in_a_number_column_quarantines_only_that_row(tmp_path):
         marks["kaz"] = row_of(ws, "Kazakhstan", 2016)
         ws.cell(marks["kaz"], 3).value = "n/a"
     path = damaged_copy(tmp_path, damage)
-    obs, rejects, _ = stage_file("wb_dai", snapshot_file(path), CFG)
+    obs, rejects, _ = stage_file(wb_dai.SOURCE, snapshot_file(path), CTX)
     assert rejects["row"].tolist() == [marks["kaz"]]
     reason = rejects["reason"].item()
     assert "column 'Digital Adoption Index'" in reason and "'n/a'" in reason
@@ -225,7 +226,7 @@ def test_out_of_range_value_bad_year_duplicate_and_unknown_name_are_quarantined(
         marks["fin"] = row_of(ws, "Finland", 2016)
         ws.cell(marks["fin"] - 1, 2).value = 2016               # Finland 2014 becomes a second 2016
     path = damaged_copy(tmp_path, damage)
-    obs, rejects, _ = stage_file("wb_dai", snapshot_file(path), CFG)
+    obs, rejects, _ = stage_file(wb_dai.SOURCE, snapshot_file(path), CTX)
     reasons = rejects.set_index("row")["reason"]
     assert "column 'DAI Government Sub-index'" in reasons[marks["est"]] and "1.5" in reasons[marks["est"]]
     assert "column 'Year'" in reasons[marks["uzb"]] and "2015" in reasons[marks["uzb"]]
@@ -241,7 +242,7 @@ def test_out_of_range_value_bad_year_duplicate_and_unknown_name_are_quarantined(
 
 def test_fetch_returns_the_workbook_bytes(httpserver):
     httpserver.expect_request("/dai/DAIforweb.xlsx").respond_with_data(REAL.read_bytes())
-    got = wb_dai.fetch(CFG, httpserver.url_for("/dai/"))
+    got = wb_dai.fetch(CTX, httpserver.url_for("/dai/"))
     assert got == {"DAIforweb.xlsx": REAL.read_bytes()}
 
 
@@ -249,7 +250,7 @@ def test_fetch_refuses_an_html_page(httpserver):
     httpserver.expect_request("/dai/DAIforweb.xlsx").respond_with_data(
         "<html><body>The page has moved</body></html>", content_type="text/html")
     with pytest.raises(FetchError, match="not with an xlsx workbook"):
-        wb_dai.fetch(CFG, httpserver.url_for("/dai"))
+        wb_dai.fetch(CTX, httpserver.url_for("/dai"))
 
 
 def test_fetch_refuses_a_workbook_without_the_sheet(httpserver, tmp_path):
@@ -257,4 +258,4 @@ def test_fetch_refuses_a_workbook_without_the_sheet(httpserver, tmp_path):
         ws.title = "Data"
     httpserver.expect_request("/dai/DAIforweb.xlsx").respond_with_data(damaged_copy(tmp_path, rename).read_bytes())
     with pytest.raises(FetchError, match="no sheet 'Sheet1'"):
-        wb_dai.fetch(CFG, httpserver.url_for("/dai"))
+        wb_dai.fetch(CTX, httpserver.url_for("/dai"))
