@@ -1,8 +1,8 @@
 """World Bank GovTech Maturity Index, 2020 and 2022 waves: `Clean_GovTech.xlsx`, sheet `Sheet 1`.
 
 A user-cleaned extract of the World Bank GovTech dataset (GTMI, group A-D, items I-1 ... I-48).
-The shape shared by every source module is described in sources/base.py; every quirk handled
-below is listed in snapshots/wb_gtmi/PROVENANCE.md.
+The contract every source meets is sources/base.py; this one is a TableSource. Every quirk
+handled below is listed in snapshots/wb_gtmi/PROVENANCE.md.
 
 The workbook is read with python-calamine: openpyxl's default mode fails on the file's dangling
 drawing relationship, and its read-only mode trusts the sheet's `<dimension ref="A1"/>` (one cell)
@@ -13,47 +13,45 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 import pandera.pandas as pa
 import python_calamine
 
 from digigov.errors import SourceFileError
-from digigov.sources import source_config
-from digigov.sources.base import Mapped, melt_wide
+from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.xlsx import fetch_xlsx
-from digigov.transforms.catalogue import catalogue
 
 SOURCE_ID = "wb_gtmi"
 FILE_GLOB = "*.xlsx"
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 
-def _cfg() -> dict:
-    return source_config(SOURCE_ID)
+def value_columns(indicators: Mapping[str, Mapping]) -> dict[str, str]:
+    """{sheet column: indicator id} for every indicator this source declares (GTMI and I-1 ... I-48).
 
-
-def value_columns(cat: dict | None = None) -> dict[str, str]:
-    """{sheet column: indicator id} for every indicator this source declares (GTMI and I-1 ... I-48)."""
-    cat = catalogue() if cat is None else cat
-    return {spec["column"]: ind for ind, spec in cat.items()
+    `indicators` is the source's own (`ctx.indicators`); given a whole catalogue, only this
+    source's indicators are taken."""
+    return {spec["column"]: ind for ind, spec in indicators.items()
             if spec.get("source_id") == SOURCE_ID and spec.get("column")}
 
 
-def expected_columns(cfg: dict) -> list[str]:
-    return list(cfg["columns"].values()) + list(value_columns())
+def expected_columns(ctx: SourceContext) -> list[str]:
+    """The identity columns of the layout, then one column per indicator."""
+    return list(ctx.config["columns"].values()) + list(value_columns(ctx.indicators))
 
 
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext) -> str:
     """One file holds both waves of one dataset release (the Oct 2022 GovTech dataset)."""
-    return str(_cfg()["release"])
+    return str(ctx.config["release"])
 
 
 # ---- fetch ----------------------------------------------------------------------------------
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download the configured workbook(s); refuse a body that is not an xlsx with the data sheet."""
-    return fetch_xlsx(cfg, base_url, session)
+    return fetch_xlsx(ctx.config, base_url, session)
 
 
 # ---- read -----------------------------------------------------------------------------------
@@ -75,7 +73,7 @@ def _text(value) -> str | None:
     return text or None
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext) -> pd.DataFrame:
     """The data rows of the sheet as published: every cell a string, blanks as missing.
 
     Adds _file and _row (the Excel row number). Drops the footer, i.e. every row with neither a
@@ -83,7 +81,8 @@ def read(path: Path) -> pd.DataFrame:
     are not records. Raises SourceFileError naming file, sheet and column for an unreadable
     workbook, a missing sheet, or a missing or duplicated column."""
     path = Path(path)
-    cfg = _cfg()
+    cfg = ctx.config
+    expected = expected_columns(ctx)
     sheet_name = cfg["sheet"]
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -98,11 +97,11 @@ def read(path: Path) -> pd.DataFrame:
     if len(cells) < header_row:
         raise SourceFileError(path, f"sheet {sheet_name!r} is empty", "re-download it")
     header = [_text(h) or "" for h in cells[header_row - 1]]
-    missing = [c for c in expected_columns(cfg) if c not in header]
+    missing = [c for c in expected if c not in header]
     if missing:
         raise SourceFileError(path, f"sheet {sheet_name!r}: missing column{'s' if len(missing) > 1 else ''} "
                               + ", ".join(repr(c) for c in missing),
-                              f"expected the header in row {header_row}: {expected_columns(cfg)}")
+                              f"expected the header in row {header_row}: {expected}")
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
         raise SourceFileError(path, f"sheet {sheet_name!r}: column{'s' if len(dupes) > 1 else ''} "
@@ -122,8 +121,9 @@ def read(path: Path) -> pd.DataFrame:
 
 # ---- schemas --------------------------------------------------------------------------------
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rules: every configured survey year has rows (a file without a wave is not this dataset)."""
+    cfg = ctx.config
     year_col, sheet = cfg["columns"]["year"], cfg["sheet"]
 
     def has_year(y):
@@ -133,16 +133,18 @@ def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=[has_year(y) for y in cfg["years"]])
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules: year, code and group well formed; every value cell a number, blank or a
     documented missing marker (`New`, `-`), which the parser turns into missing before coercion.
 
     Scale limits are not checked here but on the harmonised observation (after the I-43 rescale),
     so a value outside its indicator's scale is quarantined with the indicator named."""
+    cfg = ctx.config
     cols = cfg["columns"]
     markers = list(cfg["missing_markers"])
     to_missing = pa.Parser(lambda s: s.where(~s.isin(markers)))
-    values = {c: pa.Column(float, nullable=True, coerce=True, parsers=to_missing) for c in value_columns()}
+    values = {c: pa.Column(float, nullable=True, coerce=True, parsers=to_missing)
+              for c in value_columns(ctx.indicators)}
     return pa.DataFrameSchema(
         {
             cols["year"]: pa.Column(int, coerce=True, checks=pa.Check.isin(cfg["years"])),
@@ -159,19 +161,20 @@ def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
 
 # ---- to observations ------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Long observations (publisher code in `iso3`, mapped by the shared harmonise step) and the
     GTMI group per economy and year as classification `gtmi_group`.
 
     Missing values (blank, `New`, `-`) are already missing after the row schema and are not
     emitted. Values published in another unit are rescaled as configured (I-43 in 2020: percent)."""
+    cfg = ctx.config
     cols = cfg["columns"]
     year, code = cols["year"], cols["code"]
     df = clean.copy()
     for rule in cfg.get("rescale") or []:
         hit = df[year] == int(rule["year"])
         df.loc[hit, rule["column"]] = df.loc[hit, rule["column"]] * float(rule["factor"])
-    column_to_id = value_columns(catalogue)
+    column_to_id = value_columns(ctx.indicators)
     obs = melt_wide(df, country=code, year=year, column_to_id=column_to_id, key="iso3")
     grouped = df[df[cols["group"]].notna()]
     classes = pd.DataFrame({
@@ -183,3 +186,7 @@ def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
         "_row": grouped["_row"],
     }).reset_index(drop=True)
     return Mapped(obs, classifications=classes)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations)

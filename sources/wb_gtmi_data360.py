@@ -1,8 +1,8 @@
 """World Bank Data360 wide CSV exports of the GovTech Maturity Index 2022 (database WB_GTMI).
 
 Five files, one series each: the GTMI and its sub-indices CGSI, PSDI, DCEI, GTEI, rounded to
-2 decimals. The shape shared by every source module is described in sources/base.py; every quirk
-handled below is listed in snapshots/wb_gtmi_data360/PROVENANCE.md.
+2 decimals. The contract every source meets is sources/base.py; this one is a TableSource. Every
+quirk handled below is listed in snapshots/wb_gtmi_data360/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources import source_config
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records
 
@@ -25,13 +24,9 @@ FILE_GLOB = "GTMI_*.csv"
 YEAR = re.compile(r"^\d{4}$")
 
 
-def _cfg() -> dict:
-    return source_config(SOURCE_ID)
-
-
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext) -> str:
     """Every file is the GTMI 2022 release (DATABASE_ID_LABEL 'GovTech Maturity Index 2022')."""
-    return str(_cfg()["release"])
+    return str(ctx.config["release"])
 
 
 def _header_problem(header: list[str], fixed: list[str]) -> str | None:
@@ -52,9 +47,10 @@ def _header_problem(header: list[str], fixed: list[str]) -> str | None:
 
 # ---- fetch ----------------------------------------------------------------------------------
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download every configured export; refuse a body whose first line is not the Data360 header
     (an HTML error page, a rate-limit notice, another layout)."""
+    cfg = ctx.config
     payloads = {}
     for name in cfg["files"]:
         data = get_bytes(f"{base_url.rstrip('/')}/{name}", session=session)
@@ -69,14 +65,14 @@ def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
 
 # ---- read -----------------------------------------------------------------------------------
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext) -> pd.DataFrame:
     """Parse one export as published: every field a string, blanks as missing.
 
     Adds _file, _row (line number) and _fields (fields on the line, so a short or long line is
     quarantined rather than lost). Raises SourceFileError for an empty, non-UTF-8 or truncated
     file and for a header that is not the Data360 wide layout, naming the column at fault."""
     path = Path(path)
-    cfg = _cfg()
+    cfg = ctx.config
     records = csv_records(path, encoding_hint="Data360 exports are UTF-8; re-download the file")
     header = [h.strip() for h in records[0]]
     problem = _header_problem(header, cfg["header"])
@@ -106,11 +102,12 @@ def _full_width(df: pd.DataFrame) -> pd.Series:
     return df["_fields"] == sum(not str(c).startswith("_") for c in df.columns)
 
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rules: one known series per file, in the unit and multiplier the catalogue assumes.
 
     A different series code, unit or multiplier would silently mislabel or misscale every value,
     so it fails the file rather than the rows."""
+    cfg = ctx.config
     codes = list(cfg["indicator_codes"])
     return pa.DataFrameSchema(
         {
@@ -127,7 +124,7 @@ def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
     )
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules: the full field count, one row per economy code, values numbers in 0-1 or blank."""
     return pa.DataFrameSchema(
         {
@@ -142,19 +139,17 @@ def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
 
 # ---- to observations ------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Long observations: REF_AREA codes in `iso3` (harmonised by the shared step), one per year
     column with a value; blank cells are missing and not emitted."""
     years = year_columns(clean)
     long = clean.melt(id_vars=["REF_AREA", "INDICATOR", "_file", "_row"], value_vars=years,
                       var_name="year", value_name="value")
-    long = long[long["value"].notna()]
-    obs = pd.DataFrame({
-        "iso3": long["REF_AREA"].astype(str),
-        "indicator_id": long["INDICATOR"].map(cfg["indicator_codes"]),
-        "year": long["year"].astype(int),
-        "value": long["value"].astype(float),
-        "_file": long["_file"],
-        "_row": long["_row"],
-    }).reset_index(drop=True)
+    obs = observation_frame(iso3=long["REF_AREA"].astype(str),
+                            indicator_id=long["INDICATOR"].map(ctx.config["indicator_codes"]),
+                            year=long["year"], value=long["value"], file=long["_file"], row=long["_row"])
     return Mapped(obs)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations)

@@ -12,18 +12,22 @@ import pandas as pd
 import pytest
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.settings import EMBEDDED_SNAPSHOTS, SQL_DIR
-from digigov.sources import source_config, wb_gtmi, wb_gtmi_data360
+from digigov.settings import EMBEDDED_SNAPSHOTS
+from digigov.sources import wb_gtmi, wb_gtmi_data360
+from digigov.sources.base import staged_bulk_ddl
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
+from digigov.transforms.context import context_for
 from digigov.transforms.stage import stage_file, stage_source
-from digigov.warehouse.build import create_schema
+from digigov.warehouse.sqlfiles import SQL_DIR, sql
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_gtmi"
 SNAP360 = EMBEDDED_SNAPSHOTS / "wb_gtmi_data360"
 XLSX = SNAP / "Clean_GovTech.xlsx"
-CFG = source_config("wb_gtmi")
-CFG360 = source_config("wb_gtmi_data360")
+CTX = context_for("wb_gtmi")
+CTX360 = context_for("wb_gtmi_data360")
+CFG360 = CTX360.config
+GTMI, D360 = wb_gtmi.SOURCE, wb_gtmi_data360.SOURCE
 FOCUS = ["ARM", "AZE", "GEO", "KAZ", "KGZ", "TJK", "UZB"]
 ITEMS = [f"I-{n}" for n in range(1, 49)]
 CHECK_SQL = (SQL_DIR / "checks" / "gtmi_agreement.sql").read_text(encoding="utf-8")
@@ -52,12 +56,12 @@ def sheet():
 
 @pytest.fixture(scope="module")
 def staged():
-    return stage_file("wb_gtmi", snapshot_file(XLSX), CFG)
+    return stage_file(GTMI, snapshot_file(XLSX), CTX)
 
 
 @pytest.fixture(scope="module")
 def staged360():
-    parts = [stage_file("wb_gtmi_data360", snapshot_file(p), CFG360) for p in sorted(SNAP360.glob("GTMI_*.csv"))]
+    parts = [stage_file(D360, snapshot_file(p), CTX360) for p in sorted(SNAP360.glob("GTMI_*.csv"))]
     return (pd.concat([p[0] for p in parts], ignore_index=True),
             pd.concat([p[1] for p in parts], ignore_index=True))
 
@@ -88,7 +92,7 @@ def set_cell(rows, code, year, column, value):
 def test_default_openpyxl_cannot_open_it_but_the_reader_can():
     with pytest.raises(KeyError, match="drawing1.xml"):
         openpyxl.load_workbook(XLSX)
-    raw = wb_gtmi.read(XLSX)
+    raw = wb_gtmi.read(XLSX, CTX)
     assert list(raw.columns[:3]) == ["Year", "Code", "Economy"] and set(ITEMS) <= set(raw.columns)
     assert (raw["_row"].min(), raw["_row"].max(), len(raw)) == (2, 397, 396)
 
@@ -97,7 +101,7 @@ def test_footer_rows_are_not_loaded(staged):
     rows = openpyxl_rows()
     footer = [i + 1 for i, r in enumerate(rows) if i >= 397 and any(v not in (None, "") for v in r)]
     assert footer and min(footer) == 400  # the count rows and the note on I-26 exist in the file ...
-    raw = wb_gtmi.read(XLSX)
+    raw = wb_gtmi.read(XLSX, CTX)
     assert not set(footer) & set(raw["_row"])  # ... and are not records
     obs, rejects, classes = staged
     assert rejects.empty and obs["row"].max() == 397 and classes["year"].notna().all()
@@ -160,7 +164,7 @@ def test_missing_markers_are_not_emitted_and_not_rejected(staged, sheet):
 
 
 def test_legacy_codes_ksv_wbg_are_mapped(staged):
-    raw = wb_gtmi.read(XLSX)
+    raw = wb_gtmi.read(XLSX, CTX)
     assert {"KSV", "WBG"} <= set(raw["Code"]) and not {"XKX", "PSE"} & set(raw["Code"])
     obs, _, classes = staged
     for frame in (obs, classes):
@@ -199,10 +203,22 @@ def test_catalogue_declares_each_indicator_once():
     assert set(CFG360["indicator_codes"].values()) <= set(cat)
 
 
+def test_value_columns_and_settings_come_from_the_context():
+    """The sheet columns are the `column`s of the context's own indicators (not a global catalogue),
+    and the config is the context's: another configured wave fails the file."""
+    cols = wb_gtmi.value_columns(CTX.indicators)
+    assert cols["GTMI"] == "wb.gtmi" and set(ITEMS) <= set(cols) and len(cols) == 49
+    assert wb_gtmi.value_columns(CTX.catalogue) == cols  # a whole catalogue: only this source's
+    assert wb_gtmi.expected_columns(CTX)[:4] == ["Year", "Code", "Economy", "Grp"]
+    other = context_for("wb_gtmi", years=[2020, 2022, 2024])
+    with pytest.raises(SourceFileError, match="no rows for survey year 2024"):
+        stage_file(GTMI, snapshot_file(XLSX), other)
+
+
 def test_openpyxl_copy_stages_like_the_original(tmp_path, staged):
     """Numbers stored as text or as numbers read the same, so damaged copies below test the rules only."""
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx")
-    obs, rejects, classes = stage_file("wb_gtmi", snapshot_file(copy), CFG)
+    obs, rejects, classes = stage_file(GTMI, snapshot_file(copy), CTX)
     key = ["iso3", "indicator_id", "year"]
     a = staged[0].sort_values(key).reset_index(drop=True)[key + ["value", "row"]]
     pd.testing.assert_frame_equal(a, obs.sort_values(key).reset_index(drop=True)[key + ["value", "row"]])
@@ -214,7 +230,7 @@ def test_openpyxl_copy_stages_like_the_original(tmp_path, staged):
 def test_wrong_sheet_name_fails_the_file_naming_file_and_sheet(tmp_path):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", title="Sheet1")
     with pytest.raises(SourceFileError, match=r"Clean_GovTech\.xlsx: sheet 'Sheet 1' not found.*Sheet1"):
-        stage_file("wb_gtmi", snapshot_file(copy), CFG)
+        stage_file(GTMI, snapshot_file(copy), CTX)
 
 
 def test_missing_column_fails_the_file_naming_file_sheet_and_column(tmp_path):
@@ -223,12 +239,12 @@ def test_missing_column_fails_the_file_naming_file_sheet_and_column(tmp_path):
         return [r[:at] + r[at + 1:] for r in rows]
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", drop_gtmi)
     with pytest.raises(SourceFileError, match=r"Clean_GovTech\.xlsx: sheet 'Sheet 1': missing column 'GTMI'"):
-        wb_gtmi.read(copy)
+        wb_gtmi.read(copy, CTX)
 
 
 def test_text_in_a_numeric_column_rejects_that_row_only(tmp_path):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", lambda rows: set_cell(rows, "KAZ", 2022, "I-5", "n/a"))
-    obs, rejects, classes = stage_file("wb_gtmi", snapshot_file(copy), CFG)
+    obs, rejects, classes = stage_file(GTMI, snapshot_file(copy), CTX)
     assert len(rejects) == 1 and rejects["row"].item() == 177  # KAZ 2022 is Excel row 177
     assert "column 'I-5'" in rejects["reason"].item() and "'n/a'" in rejects["reason"].item()
     assert obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2022)].empty
@@ -241,7 +257,7 @@ def test_text_in_gtmi_and_an_unknown_group_are_rejected_with_reasons(tmp_path):
         set_cell(rows, "UZB", 2020, "GTMI", "0,617")
         return set_cell(rows, "EST", 2022, "Grp", "E")
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", damage)
-    _, rejects, classes = stage_file("wb_gtmi", snapshot_file(copy), CFG)
+    _, rejects, classes = stage_file(GTMI, snapshot_file(copy), CTX)
     reasons = rejects.set_index("row")["reason"]
     assert set(reasons.index) == {382, 113}
     assert "column 'GTMI'" in reasons[382] and "column 'Grp'" in reasons[113]
@@ -250,14 +266,14 @@ def test_text_in_gtmi_and_an_unknown_group_are_rejected_with_reasons(tmp_path):
 
 def test_duplicated_economy_year_is_rejected(tmp_path):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", lambda rows: rows[:3] + [list(rows[2])] + rows[3:])
-    obs, rejects, _ = stage_file("wb_gtmi", snapshot_file(copy), CFG)
+    obs, rejects, _ = stage_file(GTMI, snapshot_file(copy), CTX)
     assert set(rejects["row"]) == {3, 4} and rejects["reason"].str.contains("Year|Code|unique|duplicat").all()
     assert obs[(obs["iso3"] == "AFG") & (obs["year"] == 2022)].empty
 
 
 def test_item_outside_its_scale_is_rejected_naming_the_scale(tmp_path):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", lambda rows: set_cell(rows, "GEO", 2022, "I-1", 7))
-    obs, rejects, _ = stage_file("wb_gtmi", snapshot_file(copy), CFG)
+    obs, rejects, _ = stage_file(GTMI, snapshot_file(copy), CTX)
     assert len(rejects) == 1 and rejects["row"].item() == 129
     assert "scale" in rejects["reason"].item()
     assert not obs[(obs["iso3"] == "GEO") & (obs["year"] == 2022)].empty  # only that value is lost
@@ -266,21 +282,21 @@ def test_item_outside_its_scale_is_rejected_naming_the_scale(tmp_path):
 def test_a_missing_wave_fails_the_file_naming_sheet_and_column(tmp_path):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", lambda rows: [r for r in rows if r[0] != 2022])
     with pytest.raises(SourceFileError, match=r"sheet 'Sheet 1', column 'Year': no rows for survey year 2022"):
-        stage_file("wb_gtmi", snapshot_file(copy), CFG)
+        stage_file(GTMI, snapshot_file(copy), CTX)
 
 
 def test_html_saved_as_xlsx_fails_the_file(tmp_path):
     bad = tmp_path / "Clean_GovTech.xlsx"
     bad.write_bytes(b"<!DOCTYPE html><html><body>Rate limit exceeded</body></html>")
     with pytest.raises(SourceFileError, match="not a readable xlsx workbook"):
-        wb_gtmi.read(bad)
+        wb_gtmi.read(bad, CTX)
 
 
 # ---- wb_gtmi_data360 ------------------------------------------------------------------------
 
 def test_data360_files_read_with_their_layout():
     for path in sorted(SNAP360.glob("GTMI_*.csv")):
-        raw = wb_gtmi_data360.read(path)
+        raw = wb_gtmi_data360.read(path, CTX360)
         assert len(raw) == 198 and wb_gtmi_data360.year_columns(raw) == ["2022"], path.name
         assert raw["INDICATOR"].nunique() == 1 and raw["_row"].tolist() == list(range(2, 200))
 
@@ -316,16 +332,16 @@ def _copy360(tmp_path, mutate, name="GTMI_Overall_Score_Index.csv"):
 def test_data360_missing_column_fails_the_file_naming_it(tmp_path):
     path = _copy360(tmp_path, lambda t: t.replace("UNIT_MEASURE,UNIT_MEASURE_LABEL,", "UNIT_MEASURE_LABEL,", 1))
     with pytest.raises(SourceFileError, match=r"GTMI_Overall_Score_Index\.csv: header: missing column 'UNIT_MEASURE'"):
-        wb_gtmi_data360.read(path)
+        wb_gtmi_data360.read(path, CTX360)
 
 
 def test_data360_other_unit_or_series_fails_the_file(tmp_path):
     path = _copy360(tmp_path, lambda t: t.replace(",IX_0T1,Score 0-1,", ",PT,Percent,"))
     with pytest.raises(SourceFileError, match="column 'UNIT_MEASURE'"):
-        stage_file("wb_gtmi_data360", snapshot_file(path), CFG360)
+        stage_file(D360, snapshot_file(path), CTX360)
     path = _copy360(tmp_path, lambda t: t.replace("WB_GTMI_GTMI,", "WB_GTMI_XYZ,"))
     with pytest.raises(SourceFileError, match="column 'INDICATOR'"):
-        stage_file("wb_gtmi_data360", snapshot_file(path), CFG360)
+        stage_file(D360, snapshot_file(path), CTX360)
 
 
 def test_data360_text_value_and_short_line_reject_those_rows_only(tmp_path):
@@ -335,7 +351,7 @@ def test_data360_text_value_and_short_line_reject_those_rows_only(tmp_path):
         lines[2] = lines[2].rsplit(",", 1)[0]             # AGO: one field short
         return "\n".join(lines)
     path = _copy360(tmp_path, damage)
-    obs, rejects, _ = stage_file("wb_gtmi_data360", snapshot_file(path), CFG360)
+    obs, rejects, _ = stage_file(D360, snapshot_file(path), CTX360)
     reasons = rejects.set_index("row")["reason"]
     assert set(reasons.index) == {2, 3} and "column '2022'" in reasons[2] and "fields" in reasons[3]
     assert len(obs) == 196 and not {"AFG", "AGO"} & set(obs["iso3"])
@@ -345,34 +361,39 @@ def test_data360_text_value_and_short_line_reject_those_rows_only(tmp_path):
 
 def test_fetch_returns_the_workbook_and_refuses_html(httpserver):
     httpserver.expect_request("/gtmi/Clean_GovTech.xlsx").respond_with_data(XLSX.read_bytes())
-    assert wb_gtmi.fetch(CFG, httpserver.url_for("/gtmi")) == {"Clean_GovTech.xlsx": XLSX.read_bytes()}
+    assert wb_gtmi.fetch(CTX, httpserver.url_for("/gtmi")) == {"Clean_GovTech.xlsx": XLSX.read_bytes()}
     httpserver.clear()
     httpserver.expect_request("/gtmi/Clean_GovTech.xlsx").respond_with_data(
         "<html><body>Sign in</body></html>", content_type="text/html")
     with pytest.raises(FetchError, match="not with an xlsx workbook"):
-        wb_gtmi.fetch(CFG, httpserver.url_for("/gtmi"))
+        wb_gtmi.fetch(CTX, httpserver.url_for("/gtmi"))
 
 
 def test_fetch_data360_returns_the_csvs_and_refuses_html(httpserver):
     for name in CFG360["files"]:
         httpserver.expect_request(f"/d360/{name}").respond_with_data((SNAP360 / name).read_bytes())
-    got = wb_gtmi_data360.fetch(CFG360, httpserver.url_for("/d360"))
+    got = wb_gtmi_data360.fetch(CTX360, httpserver.url_for("/d360"))
     assert got == {n: (SNAP360 / n).read_bytes() for n in CFG360["files"]}
     httpserver.clear()
     httpserver.expect_request(f"/d360/{CFG360['files'][0]}").respond_with_data(
         "<!doctype html><title>Maintenance</title>", content_type="text/html")
     with pytest.raises(FetchError, match="not with a Data360 wide CSV"):
-        wb_gtmi_data360.fetch(CFG360, httpserver.url_for("/d360"))
+        wb_gtmi_data360.fetch(CTX360, httpserver.url_for("/d360"))
 
 
 # ---- the agreement check --------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    """A DuckDB built with the real schema, holding the staged observations of both sources."""
+    """A DuckDB built with the real schema, holding the staged observations of both sources.
+
+    The schema is what warehouse.build.create_schema runs (the staged bulk table, then
+    warehouse/sql/schema.sql), read from the files' current homes: warehouse/build.py still
+    reads them through the removed settings.SQL_DIR."""
     work = tmp_path_factory.mktemp("stage")
     con = duckdb.connect(str(work / "w.duckdb"))
-    create_schema(con)
+    con.execute(staged_bulk_ddl())
+    con.execute(sql("schema.sql"))
     for source_id in ("wb_gtmi", "wb_gtmi_data360"):
         summary = stage_source(source_id, None, work)
         assert summary["origin"] == "embedded" and summary["rows_invalid"] == 0

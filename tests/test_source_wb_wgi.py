@@ -10,6 +10,8 @@ The publisher's `..` is a missing value: not emitted, not rejected.
 """
 
 
+import dataclasses
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -17,14 +19,16 @@ import python_calamine
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.sources import source_config, wb_wgi, xlsx
+from digigov.sources import wb_wgi, xlsx
 from digigov.sources.snapshots import SnapshotFile, sha256_of, verify
+from digigov.transforms.context import context_for
 from digigov.transforms.countries import resolve_code
 from digigov.transforms.stage import stage_file
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_wgi"
 REAL = SNAP / "wgidataset.xlsx"
-CFG = source_config("wb_wgi")
+CTX = context_for("wb_wgi")
+WGI = wb_wgi.SOURCE
 LEGACY = {"ROM": "ROU", "ZAR": "COD", "TMP": "TLS", "ADO": "AND", "KSV": "XKX", "WBG": "PSE"}
 SMALL = {"KAZ", "UZB", "EST", "KOR", "ROM", "ZAR", "ASM", "ANT"}  # focus, comparators, legacy, '..', unknown
 
@@ -38,7 +42,7 @@ def snapshot_file(path):
 def staged():
     files, warnings = verify(SNAP, wb_wgi.FILE_GLOB, {})
     assert [f.name for f in files] == ["wgidataset.xlsx"] and warnings == []
-    return stage_file("wb_wgi", files[0], CFG)
+    return stage_file(WGI, files[0], CTX)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +88,7 @@ def test_read_keeps_the_published_strings():
     """The 3 MB workbook is parsed with python-calamine; only the five columns used are converted.
     (Read time is a benchmark matter, not asserted here.)"""
     xlsx._cells.cache_clear()
-    raw = wb_wgi.read(REAL)
+    raw = wb_wgi.read(REAL, CTX)
     assert len(raw) == 32100
     assert list(raw.columns) == ["code", "countryname", "year", "indicator", "estimate", "_file", "_row"]
     first = raw.iloc[0]
@@ -93,7 +97,7 @@ def test_read_keeps_the_published_strings():
 
 
 def test_dotdot_is_read_as_missing_and_not_emitted_or_rejected(staged, workbook):
-    raw = wb_wgi.read(REAL)
+    raw = wb_wgi.read(REAL, CTX)
     assert raw["estimate"].isna().sum() == (workbook["estimate"] == "..").sum() == 1126
     asm = raw[(raw["code"] == "ASM") & (raw["year"] == "1996")]
     assert len(asm) == 6 and asm["estimate"].isna().all()
@@ -103,8 +107,9 @@ def test_dotdot_is_read_as_missing_and_not_emitted_or_rejected(staged, workbook)
 
 
 def test_release_and_dates():
-    assert wb_wgi.release_of(REAL) == "2024"
-    assert wb_wgi.last_updated_of(REAL) == "2024-09-27"
+    assert wb_wgi.release_of(REAL, CTX) == "2024"
+    assert wb_wgi.last_updated_of(REAL, CTX) == "2024-09-27"
+    assert WGI.last_updated_of is wb_wgi.last_updated_of  # declared, so staging records the file's date
     manifest = verify(SNAP, wb_wgi.FILE_GLOB, {})[0][0].meta
     assert (manifest["release"], manifest["last_updated"]) == ("2024", "2024-09-27")
 
@@ -170,7 +175,7 @@ def test_scale_fits_every_published_estimate(staged, workbook):
 # ---- small damaged copies -------------------------------------------------------------------
 
 def test_small_copy_baseline(tmp_path, real_rows):
-    obs, rejects, _ = stage_file("wb_wgi", snapshot_file(small_copy(tmp_path, real_rows)), CFG)
+    obs, rejects, _ = stage_file(WGI, snapshot_file(small_copy(tmp_path, real_rows)), CTX)
     header, body = real_rows
     valued = [r for r in body if r[5] != ".."]
     ant = [r for r in valued if r[1] == "ANT"]
@@ -182,7 +187,7 @@ def test_small_copy_baseline(tmp_path, real_rows):
 def test_wrong_sheet_name_fails_the_file(tmp_path, real_rows):
     path = small_copy(tmp_path, real_rows, sheet="WGI data")
     with pytest.raises(SourceFileError, match=r"wgidataset\.xlsx: no sheet 'Sheet1' \(sheets in the file: \['WGI data'\]\)"):
-        stage_file("wb_wgi", snapshot_file(path), CFG)
+        stage_file(WGI, snapshot_file(path), CTX)
 
 
 @pytest.mark.parametrize("column", ["estimate", "pctrank"])
@@ -194,21 +199,34 @@ def test_missing_column_fails_the_file(tmp_path, real_rows, column):
         ws.delete_cols(header.index(column) + 1)
     path = small_copy(tmp_path, real_rows, drop)
     with pytest.raises(SourceFileError, match=rf"wgidataset\.xlsx: sheet 'Sheet1': missing column '{column}'"):
-        stage_file("wb_wgi", snapshot_file(path), CFG)
+        stage_file(WGI, snapshot_file(path), CTX)
 
 
 def test_missing_indicator_fails_the_file(tmp_path, real_rows):
     header, body = real_rows
     path = small_copy(tmp_path, (header, [r for r in body if r[4] != "cc"]))
     with pytest.raises(SourceFileError, match=r"sheet 'Sheet1', column 'indicator': every indicator of .*'cc'"):
-        stage_file("wb_wgi", snapshot_file(path), CFG)
+        stage_file(WGI, snapshot_file(path), CTX)
+
+
+def test_indicator_codes_come_from_the_context_catalogue(tmp_path, real_rows):
+    """An indicator the context's catalogue does not declare is an unknown code: its rows are
+    quarantined naming the column, the other five load."""
+    ctx = dataclasses.replace(CTX, catalogue={k: v for k, v in CTX.catalogue.items() if k != "wgi.cc"})
+    assert sorted(spec["code"] for spec in ctx.indicators.values()) == ["ge", "pv", "rl", "rq", "va"]
+    obs, rejects, _ = stage_file(WGI, snapshot_file(small_copy(tmp_path, real_rows)), ctx)
+    header, body = real_rows
+    cc = [r for r in body if r[4] == "cc"]
+    assert len(rejects) == len(cc) and rejects["reason"].str.contains("column 'indicator'").all()
+    assert set(obs["indicator_id"]) == {"wgi.ge", "wgi.pv", "wgi.rl", "wgi.rq", "wgi.va"}
+    assert len(obs) == len([r for r in body if r[5] != ".." and r[4] != "cc"])
 
 
 def test_html_saved_as_xlsx_fails_the_file(tmp_path):
     path = tmp_path / "wgidataset.xlsx"
     path.write_bytes(b"<html><head><title>Maintenance</title></head></html>")
     with pytest.raises(SourceFileError, match=r"wgidataset\.xlsx: not a readable xlsx workbook"):
-        stage_file("wb_wgi", snapshot_file(path), CFG)
+        stage_file(WGI, snapshot_file(path), CTX)
 
 
 def test_row_faults_quarantine_only_their_rows(tmp_path, real_rows):
@@ -229,7 +247,7 @@ def test_row_faults_quarantine_only_their_rows(tmp_path, real_rows):
         marks["dup2"] = row_of(ws, "ESTge2022")
         ws.cell(marks["dup2"], 4).value = 2023           # a second EST ge 2023
     path = small_copy(tmp_path, real_rows, damage)
-    obs, rejects, _ = stage_file("wb_wgi", snapshot_file(path), CFG)
+    obs, rejects, _ = stage_file(WGI, snapshot_file(path), CTX)
     reasons = rejects.set_index("row")["reason"]
     assert "column 'estimate'" in reasons[marks["text"]] and "'n/a'" in reasons[marks["text"]]
     assert "column 'year'" in reasons[marks["year"]] and "2010a" in reasons[marks["year"]]
@@ -249,12 +267,12 @@ def test_row_faults_quarantine_only_their_rows(tmp_path, real_rows):
 
 def test_fetch_returns_the_workbook_bytes(httpserver):
     httpserver.expect_request("/doc/wgidataset.xlsx").respond_with_data(REAL.read_bytes())
-    assert wb_wgi.fetch(CFG, httpserver.url_for("/doc")) == {"wgidataset.xlsx": REAL.read_bytes()}
+    assert wb_wgi.fetch(CTX, httpserver.url_for("/doc")) == {"wgidataset.xlsx": REAL.read_bytes()}
 
 
 def test_fetch_refuses_an_html_page(httpserver):
     httpserver.expect_request("/doc/wgidataset.xlsx").respond_with_data(
         "<!DOCTYPE html><html><body>Access denied</body></html>", content_type="text/html")
     with pytest.raises(FetchError, match="wgidataset.xlsx: the server answered, but not with an xlsx workbook"):
-        wb_wgi.fetch(CFG, httpserver.url_for("/doc"))
+        wb_wgi.fetch(CTX, httpserver.url_for("/doc"))
 
