@@ -20,8 +20,9 @@ import duckdb
 import pandas as pd
 
 from digigov.errors import WarehouseError
-from digigov.settings import SQL_DIR, load_config
-from digigov.sources.base import STAGED_BULK
+from digigov.settings import load_config
+from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
+from digigov.warehouse.sqlfiles import SQL_DIR
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
@@ -185,7 +186,7 @@ def _finished(run: dict) -> dict:
 
 def create_schema(con) -> None:
     """The core tables and views (the bulk table may be there already: a seeded build)."""
-    con.execute(sql("observation_bulk.sql"))
+    con.execute(staged_bulk_ddl())
     con.execute(sql("schema.sql"))
 
 
