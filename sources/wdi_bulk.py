@@ -6,8 +6,8 @@ Two layouts share one reader, because they are one layout with different wrappin
 - the all-indicator `WDICSV.csv` of WDI_CSV.zip (no preamble, every indicator in one file).
 Both: Country Name, Country Code, Indicator Name, Indicator Code, then one column per year.
 
-The shape shared by every source module is described in sources/base.py. Every quirk handled
-below is listed in snapshots/wdi_bulk/PROVENANCE.md.
+The contract every source meets is sources/base.py; this one is a TableSource. Every quirk
+handled below is listed in snapshots/wdi_bulk/PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources import source_config
-from digigov.sources.base import Mapped
+from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.snapshots import read_manifest
 
@@ -39,10 +38,6 @@ API_NAME = re.compile(r"API_(?P<code>.+?)_DS2_.*\.csv", re.IGNORECASE)
 # A published number: WB writes plain decimals ("126.70562", "66", "1.5e-05"). Checked on the text
 # so that "n/a" or "nan" in a year column is a rejected row, never a silently missing value.
 NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
-
-
-def _cfg() -> dict:
-    return source_config(SOURCE_ID)
 
 
 # ---- layout -------------------------------------------------------------------------------------
@@ -150,10 +145,10 @@ def _parse(stream, path, codes: set[str], cfg: dict) -> tuple[Layout, pd.DataFra
     return layout, frame.astype({c: "object" for c in layout.columns}), skipped
 
 
-def _head(path: Path) -> Layout:
+def _head(path: Path, cfg: dict) -> Layout:
     """The preamble and header only (a few lines), for release, date and schema lookups."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return _layout(_records(fh, path), path, _cfg())
+        return _layout(_records(fh, path), path, cfg)
 
 
 # ---- release and vintage ------------------------------------------------------------------------
@@ -168,22 +163,22 @@ def _label(path: Path) -> str:
     return match.group("code") if match else Path(path).stem
 
 
-def last_updated_of(path: Path) -> str | None:
+def last_updated_of(path: Path, ctx: SourceContext) -> str | None:
     """The WB "Last Updated Date" of the preamble; when it was stripped, the manifest's last_updated.
 
     This date decides which vintage is in force when two files carry a country-year."""
-    date = _head(Path(path)).preamble.get(LAST_UPDATED)
+    date = _head(Path(path), ctx.config).preamble.get(LAST_UPDATED)
     return date or _manifest_entry(path).get("last_updated") or None
 
 
-def release_of(path: Path) -> str:
+def release_of(path: Path, ctx: SourceContext) -> str:
     """The vintage a file holds, e.g. "IT.CEL.SETS.P2 2023-03-01".
 
     Two vintages of one indicator must differ here, or their observations would collide on
     (iso3, indicator_id, year, source_id, release). Order: the preamble's date, the manifest's
     release, the manifest's last_updated, and for an undated unrecorded file its name."""
     path = Path(path)
-    date = _head(path).preamble.get(LAST_UPDATED)
+    date = _head(path, ctx.config).preamble.get(LAST_UPDATED)
     if date:
         return f"{_label(path)} {date}"
     entry = _manifest_entry(path)
@@ -218,15 +213,17 @@ def _csv_from_zip(body: bytes, code: str, url: str, max_bytes: int) -> tuple[str
         raise FetchError(f"GET {url}: damaged zip archive ({exc}); not stored") from None
 
 
-def url_of(cfg: dict, base_url: str, name: str) -> str:
+def url_of(ctx: SourceContext, base_url: str, name: str) -> str:
     """The download URL a fetched API_<code> file came from (for its manifest entry)."""
+    cfg = ctx.config
     code = _label(Path(name))
     query = "&".join(f"{k}={v}" for k, v in (cfg.get("download_params") or {}).items())
     return f"{base_url.rstrip('/')}/{cfg['download_path'].format(code=code)}" + (f"?{query}" if query else "")
 
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download the bulk zip of every configured code and keep its API_ CSV, checked by the reader."""
+    cfg = ctx.config
     out = {}
     for code in cfg["wdi_codes"]:
         url = f"{base_url.rstrip('/')}/{cfg['download_path'].format(code=code)}"
@@ -245,7 +242,7 @@ def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
 
 # ---- read ---------------------------------------------------------------------------------------
 
-def read(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
+def read(path: Path, ctx: SourceContext, codes: set[str] | None = None) -> pd.DataFrame:
     """Parse one file as published: every field a string, blanks as missing.
 
     Accepts the BOM or none, the preamble or none, the trailing comma or none, quoted or bare
@@ -253,7 +250,7 @@ def read(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
     preamble and the count of skipped rows per code. _row is the line number in the file.
     Raises SourceFileError for an empty, non-UTF-8 or truncated file, or a wrong header."""
     path = Path(path)
-    cfg = _cfg()
+    cfg = ctx.config
     codes = set(cfg["wdi_codes"] if codes is None else codes)
     with open(path, "rb") as fb:
         size = fb.seek(0, io.SEEK_END)
@@ -271,7 +268,7 @@ def read(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
 
 # ---- schemas ------------------------------------------------------------------------------------
 
-def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """File-level rule: a per-indicator download holds only the indicator in its name."""
     match = API_NAME.fullmatch(Path(path).name)
     checks = []
@@ -282,9 +279,9 @@ def file_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=checks)
 
 
-def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
+def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules; year values stay text here and must look like numbers."""
-    layout = _head(Path(path))
+    layout = _head(Path(path), ctx.config)
     width = len(layout.columns)
     text = pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
     return pa.DataFrameSchema(
@@ -308,27 +305,25 @@ def row_schema(path: Path, cfg: dict) -> pa.DataFrameSchema:
 
 # ---- to observations ----------------------------------------------------------------------------
 
-def to_observations(clean: pd.DataFrame, cfg: dict, catalogue: dict) -> Mapped:
+def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     """Long observations (iso3 = the WB country code, wdi.<code>, year, value).
 
     Blank cells are missing and not emitted. A row whose wdi.<code> is not in the catalogue is
     excluded with that reason (only possible when wdi_codes names an undeclared code). Aggregates
     (WLD, ECS ...) pass through: the shared harmonise step excludes them by code."""
     ids = "wdi." + clean["Indicator Code"].astype(str)
-    known = ids.isin(list(catalogue))
+    known = ids.isin(list(ctx.catalogue))
     excluded = clean[~known].assign(
         reason="indicator " + ids[~known] + " is not declared in config/indicators/wdi.yaml")
     df = clean[known].assign(indicator_id=ids[known])
     years = [c for c in df.columns if YEAR.fullmatch(str(c))]
     long = df.melt(id_vars=["Country Code", "indicator_id", "_file", "_row"], value_vars=years,
                    var_name="year", value_name="value")
-    long = long[long["value"].notna()]
-    obs = pd.DataFrame({
-        "iso3": long["Country Code"].astype(str),
-        "indicator_id": long["indicator_id"].astype(str),
-        "year": long["year"].astype(int),
-        "value": long["value"].astype(float),
-        "_file": long["_file"],
-        "_row": long["_row"],
-    }).reset_index(drop=True)
+    obs = observation_frame(iso3=long["Country Code"].astype(str), indicator_id=long["indicator_id"].astype(str),
+                            year=long["year"], value=long["value"], file=long["_file"], row=long["_row"])
     return Mapped(obs, excluded)
+
+
+SOURCE = TableSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, read=read, file_schema=file_schema,
+                     row_schema=row_schema, release_of=release_of, to_observations=to_observations,
+                     last_updated_of=last_updated_of, url_of=url_of)

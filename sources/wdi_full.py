@@ -1,9 +1,9 @@
 """World Bank World Development Indicators: the whole bulk file WDICSV.csv (or WDI_CSV.zip).
 
 15+ million non-empty cells are far too many for the pandas path of the other sources, so this
-module defines stage_duckdb (sources/base.py): reading, validation, harmonisation and the staged
-observations all happen inside DuckDB, with Python touching only the header line and the ~266
-distinct country codes. Every rule of the shared path is still applied to every row and cell:
+module is a BulkSource (sources/base.py): in its `stage`, reading, validation, harmonisation and
+the staged observations all happen inside DuckDB, with Python touching only the header line and
+the ~266 distinct country codes. Every rule of the shared path is still applied to every row and cell:
 
 - file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
   (a fault here fails the file with SourceFileError naming the column);
@@ -40,16 +40,12 @@ from pathlib import Path
 import duckdb
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.settings import SQL_DIR
-from digigov.sources.base import STAGED_BULK
+from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, CountryLookup, SourceContext
 from digigov.sources.http import get_bytes
 from digigov.sources.wdi_bulk import TRAILING, YEAR, header_columns
-from digigov.transforms.countries import resolve_code
 
 SOURCE_ID = "wdi_full"
 FILE_GLOB = "WDI*CSV*"  # WDICSV.csv and WDI_CSV.zip (case-sensitive: not WDICountry.csv)
-EXCLUDED = "excluded:"
-MAX_SAMPLES = 5
 AGGREGATE = "World Bank aggregate (region or income group), not a country"
 
 
@@ -109,30 +105,26 @@ def _zip_date(path: Path, cfg: dict) -> str | None:
         return None
 
 
-def release_of(path: Path, meta: dict | None = None, cfg: dict | None = None) -> str:
+def release_of(path: Path, ctx: SourceContext, meta: dict | None = None) -> str:
     """The vintage: manifest release, else "<stem> <last updated>" (manifest, else the zip
-    member's date), else "<stem> (undated)". Two vintages must differ here (observation key)."""
+    member's date), else "<stem> (undated)". Two vintages must differ here (observation key).
+    `meta` is the file's manifest entry (staging passes it; none = the file alone)."""
     meta = meta or {}
-    cfg = cfg or _cfg()
     if meta.get("release"):
         return str(meta["release"])
-    date = meta.get("last_updated") or _zip_date(path, cfg)
+    date = meta.get("last_updated") or _zip_date(path, ctx.config)
     return f"{Path(path).stem} {date}" if date else f"{Path(path).stem} (undated)"
 
 
-def last_updated_of(path: Path) -> str | None:
-    return _zip_date(path, _cfg())
-
-
-def _cfg() -> dict:
-    from digigov.sources import source_config
-    return source_config(SOURCE_ID)
+def last_updated_of(path: Path, ctx: SourceContext) -> str | None:
+    return _zip_date(path, ctx.config)
 
 
 # ---- fetch ----------------------------------------------------------------------------------
 
-def fetch(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
+def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download WDI_CSV.zip; refuse anything that is not a zip holding the data member."""
+    cfg = ctx.config
     name = cfg["download_file"]
     url = f"{base_url.rstrip('/')}/{name}"
     body = get_bytes(url, session=session)
@@ -157,19 +149,19 @@ def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _connect(out_dir: Path, cfg: dict) -> duckdb.DuckDBPyConnection:
+def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
     """The staged file itself (core.observation_bulk). Working tables are TEMP (in memory, spilled
     to temp_directory beyond memory_limit), so only the observations end up in the file."""
     db = out_dir / STAGED_BULK
     db.unlink(missing_ok=True)
     con = duckdb.connect(str(db))
-    settings = cfg.get("duckdb") or {}
+    settings = ctx.config.get("duckdb") or {}
     if settings.get("memory_limit"):
         con.execute(f"SET memory_limit = {_lit(settings['memory_limit'])}")
     if settings.get("threads"):
         con.execute(f"SET threads = {int(settings['threads'])}")
     con.execute(f"SET temp_directory = {_lit(str(out_dir / '_tmp'))}")
-    con.execute((SQL_DIR / "observation_bulk.sql").read_text(encoding="utf-8"))
+    con.execute(ctx.staged_bulk_ddl)
     return con
 
 
@@ -224,12 +216,12 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
     con.execute(f"INSERT INTO {table} SELECT {unnest}", columns)
 
 
-def _country_map(con) -> None:
+def _country_map(con, countries: CountryLookup) -> None:
     """Resolve each distinct Country Code once in Python (~266), as a small table joined in SQL."""
     codes = [r[0] for r in con.execute(
         'SELECT DISTINCT upper(trim("Country Code")) FROM wide_rows '
         "WHERE regexp_full_match(trim(\"Country Code\"), '[A-Za-z]{3}')").fetchall()]
-    rows = [(c, *resolve_code(c)) for c in codes]
+    rows = [(c, *countries.code_to_iso3(c)) for c in codes]
     con.execute("CREATE OR REPLACE TEMP TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
     if rows:
         _insert_rows(con, "country_map", rows)
@@ -416,15 +408,16 @@ def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, par
 RECORD = "json_object('Country Name', cname, 'Country Code', ccode, 'Indicator Code', icode)"
 
 
-def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) -> dict:
+def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     """Stage one file. The fast path reads the year columns as numbers and writes observations in
     one pass; a file where some cell breaks a cell rule takes the exact path (text columns, every
     bad cell explained). Both apply every rule: a file with no bad cell stages the same either way."""
+    cfg, catalogue, source_id = ctx.config, ctx.catalogue, ctx.source_id
     shown = Path(f.path)
     csv_path = _csv_path(shown, cfg, out_dir / "_extract")
     columns, header_line = _header(csv_path, shown, cfg)
     years = [c for c in columns if YEAR.fullmatch(c)]
-    release = release_of(shown, f.meta, cfg)
+    release = release_of(shown, ctx, f.meta)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
     fast = cfg.get("fast_path", True)
     why = None if fast else "fast_path is off in the config"
@@ -433,7 +426,7 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
     if why is None:
         why = _load_wide(con, csv_path, shown, columns, header_line, typed=True)
     if why is None:
-        _country_map(con)
+        _country_map(con, ctx.countries)
         _row_table(con, cfg, columns, catalogue, years, typed=True)
         why = _why_exact(con, cfg, years, good)
     if why is None:
@@ -441,7 +434,7 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
         cell_rejects = None
     else:
         _load_wide(con, csv_path, shown, columns, header_line, typed=False)
-        _country_map(con)
+        _country_map(con, ctx.countries)
         _row_table(con, cfg, columns, catalogue, years, typed=False)
         con.execute("CREATE OR REPLACE TEMP MACRO quote_col(c) AS '''' || c || ''''")
         cell_rejects = _write_exact(con, cfg, years, good, out_dir, part)
@@ -450,14 +443,14 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
 
     name = _lit(f.name)
     rej = out_dir / f"_rej_{part}.parquet"
-    cells_part = (f"SELECT {name} AS file, _row::BIGINT AS row, reason, record, {_lit(SOURCE_ID)} AS source_id "
+    cells_part = (f"SELECT {name} AS file, _row::BIGINT AS row, reason, record, {_lit(source_id)} AS source_id "
                   f"FROM ({cell_rejects}) UNION ALL") if cell_rejects else ""
     con.execute(f"""
         COPY (
           {cells_part}
           SELECT {name} AS file, _row::BIGINT AS row, reason,
                  json_merge_patch({RECORD}, json_object('Indicator Name', iname))::VARCHAR AS record,
-                 {_lit(SOURCE_ID)} AS source_id
+                 {_lit(source_id)} AS source_id
           FROM rows WHERE selected AND reason IS NOT NULL
           UNION ALL
           SELECT {name}, min(_row)::BIGINT,
@@ -466,7 +459,7 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
                    || min(_row) || '–' || max(_row) || ') left out',
                  json_object('Country Code', ccode, 'Country Name', any_value(cname),
                              'rows', count(*), 'cells', sum(n_cells))::VARCHAR,
-                 {_lit(SOURCE_ID)}
+                 {_lit(source_id)}
           FROM rows WHERE selected AND reason IS NULL AND kind = 'aggregate'
           GROUP BY ccode
         ) TO {_lit(str(rej))} (FORMAT parquet)""")
@@ -477,7 +470,7 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
     con.execute(f"""
         COPY (SELECT {prefix} || icode AS indicator_id, min(trim(iname)) AS name,
                      coalesce(regexp_extract(min(trim(iname)), '\\(([^()]*)\\)\\s*$', 1), '') AS unit,
-                     {_lit(SOURCE_ID)} AS source_id, NULL::INTEGER AS dimension_id,
+                     {_lit(source_id)} AS source_id, NULL::INTEGER AS dimension_id,
                      NULL::BOOLEAN AS higher_is_better, NULL::DOUBLE AS scale_min, NULL::DOUBLE AS scale_max,
                      false AS aggregate,
                      'WDI ' || icode || ', registered from ' || {name}
@@ -502,15 +495,15 @@ def _stage_file(con, f, cfg: dict, catalogue: dict, out_dir: Path, part: int) ->
             "rows_skipped": skipped, "path": "exact" if why else "fast", "_why": why}
 
 
-def stage_duckdb(files, cfg: dict, catalogue: dict, out_dir) -> dict:
+def stage(files, ctx: SourceContext, out_dir) -> dict:
     """Stage every file inside DuckDB: observations into out_dir/STAGED_BULK (part = file index),
     rejects, classifications (empty) and indicators (ids not in the catalogue) as Parquet.
-    Contract: sources/base.py."""
+    Contract: sources/base.py (BulkSource)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = _connect(out_dir, cfg)
+    con = _connect(out_dir, ctx)
     try:
-        records = [_stage_file(con, f, cfg, catalogue, out_dir, i) for i, f in enumerate(files)]
+        records = [_stage_file(con, f, ctx, out_dir, i) for i, f in enumerate(files)]
         for kind, target in (("rej", "rejects"), ("ind", "indicators")):
             parts = [out_dir / f"_{kind}_{i}.parquet" for i in range(len(files))]
             if len(parts) == 1:
@@ -535,8 +528,12 @@ def stage_duckdb(files, cfg: dict, catalogue: dict, out_dir) -> dict:
         shutil.rmtree(out_dir / "_tmp", ignore_errors=True)
         shutil.rmtree(out_dir / "_extract", ignore_errors=True)
     invalid = sum(r.pop("_invalid") for r in records)
-    warnings = [f"{SOURCE_ID}: {r['file']} staged by the exact path, slower (same rules, same result): {why}"
+    warnings = [f"{ctx.source_id}: {r['file']} staged by the exact path, slower (same rules, same result): {why}"
                 for r in records if (why := r.pop("_why"))]
     return {"files": records, "rows_loaded": sum(r["rows_loaded"] for r in records),
             "rows_rejected": sum(r["rows_rejected"] for r in records), "rows_invalid": invalid,
             "reject_samples": samples, "warnings": warnings}
+
+
+SOURCE = BulkSource(source_id=SOURCE_ID, file_glob=FILE_GLOB, fetch=fetch, release_of=release_of, stage=stage,
+                    last_updated_of=last_updated_of)

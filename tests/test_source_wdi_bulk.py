@@ -12,15 +12,17 @@ import pytest
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS, load_config
-from digigov.sources import fetch_snapshot, source_config, wdi_bulk
+from digigov.sources import wdi_bulk
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
+from digigov.transforms.context import context_for
+from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_file, stage_source
-from digigov.warehouse.build import create_schema, list_contested
 from tests.conftest import FIXTURES
 
 SNAP = EMBEDDED_SNAPSHOTS / "wdi_bulk"
-CFG = source_config("wdi_bulk")
+CTX = context_for("wdi_bulk")
+CFG = CTX.config
 CEL_2023 = SNAP / "API_IT.CEL.SETS.P2_DS2_en_csv_v2_4903391.csv"
 CEL_2020 = SNAP / "API_IT.CEL.SETS.P2_DS2_en_csv_v2_887311.csv"
 USER_2020 = SNAP / "API_IT.NET.USER.ZS_DS2_en_csv_v2_889089.csv"
@@ -30,19 +32,19 @@ WDICSV = FIXTURES / "wdi_bulk" / "WDICSV.csv"
 EXCLUDED = "excluded: World Bank aggregate"
 
 
-def _stage(path, cfg):
+def _stage(path, ctx):
     data = path.read_bytes()
-    return stage_file("wdi_bulk", SnapshotFile(path, sha256_of(data), len(data), {}), cfg)
+    return stage_file(wdi_bulk.SOURCE, SnapshotFile(path, sha256_of(data), len(data), {}), ctx)
 
 
-_embedded = functools.cache(lambda path: _stage(path, CFG))
+_embedded = functools.cache(lambda path: _stage(path, CTX))
 
 
-def stage(path, cfg=CFG):
+def stage(path, ctx=CTX):
     """stage_file on one file; the embedded (read-only) files are staged once per session."""
-    if path.parent == SNAP and cfg is CFG:
+    if path.parent == SNAP and ctx is CTX:
         return tuple(part.copy() for part in _embedded(path))
-    return _stage(path, cfg)
+    return _stage(path, ctx)
 
 
 def text_rows(path):
@@ -83,7 +85,7 @@ def real_lines(path):
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
 def test_values_match_the_csv_text_for_several_countries(path):
     obs, rejects, _ = stage(path)
-    code = wdi_bulk.read(path)["Indicator Code"].iloc[0]
+    code = wdi_bulk.read(path, CTX)["Indicator Code"].iloc[0]
     by_code = text_rows(path)
     for iso3 in ("KAZ", "UZB", "ARM", "KOR", "TJK"):
         (line, fields), = by_code[iso3]
@@ -132,14 +134,13 @@ def test_aggregates_are_excluded_with_a_reason_and_every_code_is_known(path):
 def test_every_aggregate_code_in_the_files_is_listed_in_countries_yaml():
     aggregates = set(load_config("countries")["wb_aggregates"])
     names = {code: recs[0][1]["Country Name"] for p in REAL for code, recs in text_rows(p).items()}
-    from digigov.transforms.countries import resolve_code
-    unknown = {c: n for c, n in names.items() if resolve_code(c) == (None, None)}
+    unknown = {c: n for c, n in names.items() if CTX.countries.code_to_iso3(c) == (None, None)}
     assert unknown == {}
     assert {"AFE", "AFW", "WLD", "ECS"} <= set(names) & aggregates
 
 
 def test_releases_and_last_updated_identify_each_vintage():
-    got = {p.name: (wdi_bulk.release_of(p), wdi_bulk.last_updated_of(p)) for p in REAL}
+    got = {p.name: (wdi_bulk.release_of(p, CTX), wdi_bulk.last_updated_of(p, CTX)) for p in REAL}
     assert got == {
         CEL_2023.name: ("IT.CEL.SETS.P2 2023-03-01", "2023-03-01"),
         CEL_2020.name: ("IT.CEL.SETS.P2 2020-03-18", "2020-03-18"),
@@ -153,6 +154,8 @@ def test_releases_and_last_updated_identify_each_vintage():
 
 def test_the_newest_vintage_is_in_force(tmp_path):
     """Both vintages load under their own release; core.current_observation keeps the newest."""
+    from digigov.warehouse.build import create_schema, list_contested
+
     summary = stage_source("wdi_bulk", None, tmp_path)
     dates = {f["file"]: (f["last_updated"], f["retrieved_at"]) for f in summary["files"]}
     # no publisher date: none is shown, and the warehouse orders by the retrieval date instead
@@ -185,7 +188,7 @@ def test_preamble_present_or_stripped_reads_identically(tmp_path):
     lines = real_lines(USER_2020)
     assert lines[0].startswith('"Data Source"') and lines[2].startswith('"Last Updated Date"')
     stripped = write_lines(tmp_path / USER_2020.name, lines[4:])
-    a, b = wdi_bulk.read(USER_2020), wdi_bulk.read(stripped)
+    a, b = wdi_bulk.read(USER_2020, CTX), wdi_bulk.read(stripped, CTX)
     assert (a["_row"] - b["_row"] == 4).all()
     pd.testing.assert_frame_equal(a.drop(columns=["_file", "_row"]), b.drop(columns=["_file", "_row"]))
     assert a.attrs["preamble"] == {"Data Source": "World Development Indicators", "Last Updated Date": "2020-03-18"}
@@ -193,26 +196,26 @@ def test_preamble_present_or_stripped_reads_identically(tmp_path):
     key = ["iso3", "indicator_id", "year", "value"]
     pd.testing.assert_frame_equal(stage(USER_2020)[0][key], stage(stripped)[0][key])
     # stripped and unrecorded: no date anywhere, so the release falls back to the file name
-    assert wdi_bulk.last_updated_of(stripped) is None
-    assert wdi_bulk.release_of(stripped) == "IT.NET.USER.ZS (undated)"
+    assert wdi_bulk.last_updated_of(stripped, CTX) is None
+    assert wdi_bulk.release_of(stripped, CTX) == "IT.NET.USER.ZS (undated)"
 
 
 def test_bom_is_optional(tmp_path):
     assert CEL_2023.read_bytes()[:3] == b"\xef\xbb\xbf"
     plain = write_lines(tmp_path / CEL_2023.name, real_lines(CEL_2023), bom=False)
-    pd.testing.assert_frame_equal(wdi_bulk.read(CEL_2023).drop(columns="_file"),
-                                  wdi_bulk.read(plain).drop(columns="_file"))
+    pd.testing.assert_frame_equal(wdi_bulk.read(CEL_2023, CTX).drop(columns="_file"),
+                                  wdi_bulk.read(plain, CTX).drop(columns="_file"))
 
 
 def test_trailing_comma_is_optional_and_its_column_must_stay_empty(tmp_path):
     lines = real_lines(CEL_2023)
     assert all(line.endswith(",") for line in lines[4:] if line)
-    raw = wdi_bulk.read(CEL_2023)
+    raw = wdi_bulk.read(CEL_2023, CTX)
     assert raw["_trailing"].isna().all() and list(raw.columns[-4:]) == ["_trailing", "_file", "_row", "_fields"]
     no_comma = write_lines(tmp_path / CEL_2023.name, [line[:-1] if line.endswith(",") else line for line in lines])
     key = ["iso3", "indicator_id", "year", "value", "row"]
     pd.testing.assert_frame_equal(stage(CEL_2023)[0][key], stage(no_comma)[0][key])
-    assert "_trailing" not in wdi_bulk.read(no_comma).columns
+    assert "_trailing" not in wdi_bulk.read(no_comma, CTX).columns
     # a value after the trailing comma quarantines that row only
     i = next(i for i, line in enumerate(lines) if '"UZB"' in line)
     lines[i] += '"7"'
@@ -229,13 +232,13 @@ def test_unquoted_fields_read_like_quoted_ones(tmp_path):
     # quotes kept only where a field holds a comma ("Korea, Rep."), as a csv writer would
     bare = write_lines(tmp_path / USER_2025.name,
                        [re.sub(r'"([^",]*)"', r"\1", line) for line in real_lines(USER_2025)])
-    assert bare.read_bytes().count(b'"') == 2 * sum(1 for n in wdi_bulk.read(USER_2025)["Country Name"] if "," in n) > 0
-    pd.testing.assert_frame_equal(wdi_bulk.read(USER_2025).drop(columns="_file"),
-                                  wdi_bulk.read(bare).drop(columns="_file"))
+    assert bare.read_bytes().count(b'"') == 2 * sum(1 for n in wdi_bulk.read(USER_2025, CTX)["Country Name"] if "," in n) > 0
+    pd.testing.assert_frame_equal(wdi_bulk.read(USER_2025, CTX).drop(columns="_file"),
+                                  wdi_bulk.read(bare, CTX).drop(columns="_file"))
 
 
 def test_wdicsv_layout_keeps_the_configured_indicators_only():
-    raw = wdi_bulk.read(WDICSV)
+    raw = wdi_bulk.read(WDICSV, CTX)
     assert raw.attrs["skipped_rows"] == {"IT.NET.BBND.P2": 1}
     assert set(raw["Indicator Code"]) == set(CFG["wdi_codes"]) and len(raw) == 14
     assert "Korea, Rep." in set(raw["Country Name"]) and "_trailing" not in raw.columns
@@ -249,7 +252,7 @@ def test_wdicsv_layout_keeps_the_configured_indicators_only():
         real, _, _ = stage(path)
         for iso3 in ("ARM", "DEU", "KAZ", "KOR", "UZB"):
             assert values(obs, iso3, ind) == values(real, iso3, ind), (iso3, ind)
-    assert wdi_bulk.release_of(WDICSV) == "WDICSV (undated)"
+    assert wdi_bulk.release_of(WDICSV, CTX) == "WDICSV (undated)"
 
 
 def test_catalogue_declares_every_configured_code_and_the_source_declares_none():
@@ -259,9 +262,9 @@ def test_catalogue_declares_every_configured_code_and_the_source_declares_none()
 
 
 def test_undeclared_indicator_is_excluded_with_a_reason():
-    raw = wdi_bulk.read(WDICSV, codes={"IT.NET.BBND.P2", "IT.NET.USER.ZS"})
+    raw = wdi_bulk.read(WDICSV, CTX, codes={"IT.NET.BBND.P2", "IT.NET.USER.ZS"})
     raw.loc[raw["Indicator Code"] == "IT.NET.BBND.P2", "Indicator Code"] = "IT.NOT.DECLARED"
-    mapped = wdi_bulk.to_observations(raw, CFG, catalogue())
+    mapped = wdi_bulk.to_observations(raw, CTX)
     assert mapped.excluded["reason"].tolist() == [
         "indicator wdi.IT.NOT.DECLARED is not declared in config/indicators/wdi.yaml"]
     assert set(mapped.observations["indicator_id"]) == {"wdi.IT.NET.USER.ZS"}
@@ -338,7 +341,7 @@ def test_file_of_an_unconfigured_indicator_fails_naming_the_code(tmp_path):
     other = tmp_path / "API_SP.POP.TOTL_DS2_en_csv_v2_1.csv"
     other.write_bytes(USER_2020.read_bytes().replace(b'"IT.NET.USER.ZS"', b'"SP.POP.TOTL"'))
     with pytest.raises(SourceFileError, match=r"no data rows of the configured indicators; found SP.POP.TOTL \(264 rows\)"):
-        wdi_bulk.read(other)
+        wdi_bulk.read(other, CTX)
 
 
 @pytest.mark.parametrize("damage,message", [
@@ -376,7 +379,7 @@ def serve(httpserver, code, body, content_type="application/zip"):
 def test_fetch_extracts_the_api_csv_from_each_zip(httpserver):
     serve(httpserver, "IT.NET.USER.ZS", bulk_zip(USER_2020.name, USER_2020.read_bytes()))
     serve(httpserver, "IT.CEL.SETS.P2", bulk_zip(CEL_2023.name, CEL_2023.read_bytes()))
-    got = wdi_bulk.fetch(CFG, httpserver.url_for("/"))
+    got = wdi_bulk.fetch(CTX, httpserver.url_for("/"))
     assert got == {USER_2020.name: USER_2020.read_bytes(), CEL_2023.name: CEL_2023.read_bytes()}
 
 
@@ -384,7 +387,7 @@ def test_fetch_refuses_an_html_page(httpserver):
     serve(httpserver, "IT.NET.USER.ZS", b"<!DOCTYPE html><html><body>Service maintenance</body></html>",
           content_type="text/html")
     with pytest.raises(FetchError, match="not with a zip archive .*<!DOCTYPE html"):
-        wdi_bulk.fetch(CFG, httpserver.url_for("/"))
+        wdi_bulk.fetch(CTX, httpserver.url_for("/"))
 
 
 @pytest.mark.parametrize("body,message", [
@@ -396,7 +399,7 @@ def test_fetch_refuses_an_html_page(httpserver):
 def test_fetch_refuses_a_zip_without_the_expected_csv(httpserver, body, message):
     serve(httpserver, "IT.NET.USER.ZS", body())
     with pytest.raises(FetchError, match=message):
-        wdi_bulk.fetch(CFG, httpserver.url_for("/"))
+        wdi_bulk.fetch(CTX, httpserver.url_for("/"))
 
 
 def test_online_snapshot_from_the_env_url_stages(httpserver, monkeypatch, tmp_path):
@@ -414,7 +417,7 @@ def test_online_snapshot_from_the_env_url_stages(httpserver, monkeypatch, tmp_pa
 def test_fetch_refuses_an_oversized_member(httpserver):
     serve(httpserver, "IT.NET.USER.ZS", bulk_zip(USER_2020.name, USER_2020.read_bytes()))
     with pytest.raises(FetchError, match="more than max_csv_bytes \\(1000\\)"):
-        wdi_bulk.fetch({**CFG, "max_csv_bytes": 1000}, httpserver.url_for("/"))
+        wdi_bulk.fetch(context_for("wdi_bulk", max_csv_bytes=1000), httpserver.url_for("/"))
 
 
 def test_blank_indicator_code_rejects_the_row_not_the_file(tmp_path):
@@ -428,7 +431,7 @@ def test_blank_indicator_code_rejects_the_row_not_the_file(tmp_path):
 
 
 def test_url_of_gives_the_bulk_download_url():
-    assert wdi_bulk.url_of(CFG, "https://api.worldbank.org/", CEL_2023.name) == \
+    assert wdi_bulk.url_of(CTX, "https://api.worldbank.org/", CEL_2023.name) == \
         "https://api.worldbank.org/v2/en/indicator/IT.CEL.SETS.P2?downloadformat=csv"
     manifest = {e["file"]: e["url"] for e in json.loads((SNAP / "manifest.json").read_text())["files"]}
-    assert manifest[CEL_2023.name] == wdi_bulk.url_of(CFG, CFG["base_url"], CEL_2023.name)
+    assert manifest[CEL_2023.name] == wdi_bulk.url_of(CTX, CFG["base_url"], CEL_2023.name)

@@ -13,10 +13,11 @@ import duckdb
 import pytest
 
 from digigov.errors import SnapshotError, SourceFileError
-from digigov.sources import source_config, source_ids, wdi_full
+from digigov.sources import source_ids, wdi_full
 from digigov.sources.base import STAGED_BULK
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
+from digigov.transforms.context import context_for
 from digigov.transforms.stage import stage_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,11 +35,12 @@ def write_csv(path: Path, rows: list[list[str]], header=None, trailing=True) -> 
 
 
 def stage(tmp_path: Path, path: Path, **overrides) -> tuple[dict, dict]:
-    cfg = {**source_config("wdi_full"), **overrides}
+    """wdi_full's declared `stage` on one file, with `overrides` replacing keys of its config."""
+    ctx = context_for("wdi_full", **overrides)
     data = path.read_bytes()
     f = SnapshotFile(path, sha256_of(data), len(data), {"file": path.name})
     out = tmp_path / "out"
-    summary = wdi_full.stage_duckdb([f], cfg, catalogue(), out)
+    summary = wdi_full.SOURCE.stage([f], ctx, out)
     tables = {name: duckdb.sql(f"SELECT * FROM '{out / name}.parquet'").df()
               for name in ("rejects", "classifications", "indicators")}
     tables["observations"] = staged_observations(out, summary)
@@ -347,19 +349,14 @@ def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
     assert query(wh, "SELECT sources->'wdi_full'->>'reused' FROM runs ORDER BY started_at DESC LIMIT 1")[0][0] == "true"
 
 
-def test_the_file_can_live_in_a_folder_named_in_config(tmp_path, monkeypatch):
-    import digigov.transforms.stage as stage_module
-
+def test_the_file_can_live_in_a_folder_named_in_config(tmp_path):
     folder = tmp_path / "downloads"
     folder.mkdir()
     write_csv(folder / "WDICSV.csv", GOOD)
-    cfg = {**source_config("wdi_full"), "snapshot_dir": str(folder)}
-    monkeypatch.setattr(stage_module, "source_config", lambda source_id: cfg)
-    summary = stage_source("wdi_full", None, tmp_path / "work")
+    summary = stage_source("wdi_full", None, tmp_path / "work", config_overrides={"snapshot_dir": str(folder)})
     assert summary["origin"] == "config" and summary["folder"] == str(folder) and summary["rows_loaded"] == 5
-    cfg["snapshot_dir"] = str(tmp_path / "nowhere")
     with pytest.raises(SnapshotError, match="snapshot_dir .*nowhere of config/sources/wdi_full.yaml: no such folder"):
-        stage_source("wdi_full", None, tmp_path / "work2")
+        stage_source("wdi_full", None, tmp_path / "work2", config_overrides={"snapshot_dir": str(tmp_path / "nowhere")})
 
 
 @pytest.mark.parametrize("text, found", [("ab_cd 1 2", False), ("x12_345y", True), ("SP_1.X 1_", False)])
@@ -394,11 +391,13 @@ def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path
 def test_the_real_file_loads_the_same_values_as_the_pandas_validated_wdi_bulk(tmp_path):
     """wdi_full's SQL rules against wdi_bulk's pandera schemas, on the real WDICSV.csv fixture:
     for the codes wdi_bulk keeps, the same countries, years and values load."""
+    from digigov.sources import wdi_bulk
     from digigov.transforms.stage import stage_file
 
     data = REAL.read_bytes()
-    obs, _, _ = stage_file("wdi_bulk", SnapshotFile(REAL, sha256_of(data), len(data), {}), source_config("wdi_bulk"))
-    codes = {f"wdi.{c}" for c in source_config("wdi_bulk")["wdi_codes"]}
+    bulk = context_for("wdi_bulk")
+    obs, _, _ = stage_file(wdi_bulk.SOURCE, SnapshotFile(REAL, sha256_of(data), len(data), {}), bulk)
+    codes = {f"wdi.{c}" for c in bulk.config["wdi_codes"]}
     _, t = stage(tmp_path, REAL)
     full = t["observations"][t["observations"]["indicator_id"].isin(codes)]
     key = lambda df: sorted(df[["iso3", "indicator_id", "year", "value"]].itertuples(index=False, name=None))  # noqa: E731

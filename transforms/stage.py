@@ -139,13 +139,16 @@ def _inbox_files(folder: Path) -> list[SnapshotFile]:
 
 
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path,
-                 cache_dir: str | Path | None = None, inbox: str | Path | None = None) -> dict:
+                 cache_dir: str | Path | None = None, inbox: str | Path | None = None,
+                 config_overrides: dict | None = None) -> dict:
     """Stage every file of a source; return a JSON-able summary for the build.
 
     With `cache_dir`, staged rows are kept under a fingerprint of input, code and config
-    (stage_key): an unchanged source is not read or validated again, its rows are reused."""
+    (stage_key): an unchanged source is not read or validated again, its rows are reused.
+    `config_overrides` replace keys of the source's config for this staging only (tests,
+    benchmarks: e.g. {"fast_path": False}); they are part of the fingerprint."""
     source = source_for(source_id)
-    ctx = context_for(source_id)
+    ctx = context_for(source_id, **(config_overrides or {}))
     cfg = ctx.config
     if isinstance(source, InboxSource):
         origin, folder = inbox_folder(source_id, inbox, cfg)
