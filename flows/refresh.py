@@ -20,7 +20,8 @@ from digigov import __version__
 from digigov.errors import DigigovError, FetchError
 from digigov.flows.runners import task_runner
 from digigov.settings import EMBEDDED_SNAPSHOTS, home, warehouse_path
-from digigov.sources import fetch_snapshot, source_ids
+from digigov.sources import source_ids
+from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_source
 from digigov.warehouse import runlog
 from digigov.warehouse.build import build, building_path, publish, remove_stray_builds, writer_lock
