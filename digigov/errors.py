@@ -24,3 +24,12 @@ class FetchError(DigigovError):
 
 class WarehouseError(DigigovError):
     """The warehouse is missing, locked by another writer, or refused a statement."""
+
+
+class ConfigError(DigigovError):
+    """A config file cannot be used as written: the message names the file and each key at fault."""
+
+    def __init__(self, path, problems: list[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        super().__init__(f"{self.path}: " + "; ".join(self.problems))

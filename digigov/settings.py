@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from digigov.errors import ConfigError
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 CONFIG_DIR = Path(__import__("digigov.config", fromlist=["_"]).__file__).resolve().parent
 EMBEDDED_SNAPSHOTS = Path(__import__("digigov.snapshots", fromlist=["_"]).__file__).resolve().parent
@@ -36,21 +38,51 @@ def fetched_snapshots() -> Path:
 
 
 @functools.cache
-def load_config(name: str) -> dict:
-    """Read config/<name>.yaml (cached: config does not change during a run)."""
-    path = CONFIG_DIR / f"{name}.yaml"
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+def load_config(name: str, config_dir: Path | None = None) -> dict:
+    """Read config/<name>.yaml, checked against its model in digigov.config_models (cached:
+    config does not change during a run). `config_dir` replaces config/ (tests).
+
+    Returns the YAML as read, a plain dict: the model only checks it. Raises ConfigError naming
+    the file and key at fault."""
+    path = (config_dir or CONFIG_DIR) / f"{name}.yaml"
+    doc = _read_yaml(path)
+    from digigov.config_models import CONFIG_MODELS, validate  # pydantic only when config is read
+
+    if name in CONFIG_MODELS:
+        validate(CONFIG_MODELS[name], doc, _shown(path))
+    return doc or {}
 
 
 @functools.cache
-def load_source_configs() -> dict[str, dict]:
+def load_source_configs(config_dir: Path | None = None) -> dict[str, dict]:
     """config/sources/<source_id>.yaml, one file per source: {source_id: {"source": …, "indicators": …}}.
 
-    One file per source keeps a new source to one new module plus one new config file."""
+    One file per source keeps a new source to one new module plus one new config file. Each file
+    is checked against config_models.SourceFile; the dicts returned are the YAML as read."""
+    from digigov.config_models import SourceFile, validate
+
     out = {}
-    for path in sorted((CONFIG_DIR / "sources").glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh) or {}
-        out[path.stem] = {"source": doc.get("source") or {}, "indicators": doc.get("indicators") or {}}
+    for path in sorted(((config_dir or CONFIG_DIR) / "sources").glob("*.yaml")):
+        doc = _read_yaml(path)
+        validate(SourceFile, doc, _shown(path))
+        out[path.stem] = {"source": doc["source"], "indicators": doc.get("indicators") or {}}
     return out
+
+
+def _read_yaml(path: Path):
+    with open(path, encoding="utf-8") as fh:
+        try:
+            return yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(_shown(path), [f"{where}not valid YAML ({problem})"]) from None
+
+
+def _shown(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

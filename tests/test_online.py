@@ -77,7 +77,7 @@ def test_retry_after_is_honoured_then_success(httpserver):
         return Response("ok", status=200)
 
     httpserver.expect_request("/x").respond_with_handler(handler)
-    assert get_bytes(httpserver.url_for("/x"), backoff=5) == b"ok"  # Retry-After 0 beats the 5 s backoff
+    assert get_bytes(httpserver.url_for("/x"), backoff=5) == b"ok"  # Retry-After 0: retried at once
     assert len(calls) == 2
 
 
