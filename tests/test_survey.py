@@ -1,5 +1,5 @@
 """The survey workbook layer: template structure, round trip, every validation fault, the inbox
-and the shipped SAMPLE workbooks."""
+staged as a source, and the shipped SAMPLE workbooks."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ import json
 import math
 from pathlib import Path
 
+import ast
+
 import duckdb
 import openpyxl
 import pytest
 
 from digigov.settings import EMBEDDED_SNAPSHOTS, load_config
-from digigov.sources import survey
-from digigov.sources.survey import SurveyFileError, ingest_inbox, read_workbook, to_responses, write_template
-from digigov.sources.survey_samples import write_samples
+from digigov.sources import source_for, survey
+from digigov.sources.survey import SurveyFileError, read_workbook, stage, to_responses, write_template
+from digigov.sources.survey.samples import write_samples
+from digigov.transforms.context import context_for
+from digigov.transforms.stage import stage_source
 
 QUESTIONS = load_config("survey")["questions"]
 QTYPE = {q["id"]: q["type"] for q in QUESTIONS}
@@ -42,6 +46,15 @@ def edit(path: Path, fn) -> Path:
 
 def parquet(path: Path):
     return duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')").df()
+
+
+def ingest(inbox: Path, work: Path) -> dict:
+    """The survey staged as every source is (transforms/stage.py): tables written as Parquet."""
+    return stage_source("survey", None, work, inbox=inbox)
+
+
+def statuses(staged) -> dict:
+    return {f["file"]: (f["status"], f["rows_loaded"]) for f in staged.files}
 
 
 def dv_for(ws, coord: str):
@@ -181,10 +194,10 @@ def test_round_trip_filled_like_a_user(tmp_path):
         f"survey answer, Ministry of Justice, geo_moj.xlsx {by.loc['NP4', 'cell']}")
     assert set(f["source_id"]) == {"survey"}
 
-    summary = ingest_inbox(tmp_path / "inbox", tmp_path / "work")
+    summary = ingest(tmp_path / "inbox", tmp_path / "work")
     json.dumps(summary)
     assert summary["rows_loaded"] == len(QUESTIONS) and summary["rows_rejected"] == 0
-    stored = parquet(tmp_path / "work" / "survey" / "responses.parquet")
+    stored = parquet(tmp_path / "work" / "survey" / "survey_response.parquet")
     assert list(stored.columns) == list(survey.RESPONSE_COLUMNS)
     assert stored.set_index("question_id").loc["GV3", "score"] == 0.75
 
@@ -292,36 +305,67 @@ def test_instrument_version_checked(tmp_path):
 
 # --- inbox ----------------------------------------------------------------------------------------
 
+def test_survey_is_an_inbox_source():
+    declared = source_for("survey")
+    assert declared is survey.SOURCE and declared.kind == "inbox" and declared.stage is survey.stage
+    assert context_for("survey").config["embedded_folder"] == "survey_samples"
+
+
+def test_survey_package_imports_no_transforms_warehouse_or_prefect():
+    """Sources depend on digigov.errors, digigov.settings and each other only (sources/base.py)."""
+    forbidden = ("digigov.transforms", "digigov.warehouse", "digigov.flows", "prefect")
+    package = Path(survey.__file__).parent
+    assert len(list(package.glob("*.py"))) > 5
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        bad = [m for m in names if m.startswith(forbidden)]
+        assert not bad, f"{path.name} imports {bad}"
+
+
 def test_inbox_good_loads_bad_quarantined_whole(tmp_path):
     inbox = tmp_path / "inbox"
     _good(inbox, "good.xlsx", answers={"NP1": "yes", "NP4": "State budget"})
     bad = _good(inbox, "bad.xlsx", country="ARM", answers={"NP1": "yes", "NP2": "maybe", "GV3": 7, "NP4": "x"})
     (inbox / "answers.csv").write_text("question_id,answer\nNP1,yes\n")
     (inbox / "~$good.xlsx").write_bytes(b"lock")
-    summary = ingest_inbox(inbox, tmp_path / "work")
+    summary = ingest(inbox, tmp_path / "work")
     json.dumps(summary)
 
+    # only workbooks are rows of `sources`; the files skipped are in the run log with their reason
     status = {f["file"]: (f["status"], f["rows_loaded"]) for f in summary["files"]}
-    assert status == {"good.xlsx": ("loaded", len(QUESTIONS)), "bad.xlsx": ("quarantined", 0),
-                      "answers.csv": ("skipped", 0), "~$good.xlsx": ("skipped", 0)}
-    reasons = {f["file"]: f["reason"] for f in summary["files"]}
-    assert ".csv" in reasons["answers.csv"] and "lock file" in reasons["~$good.xlsx"]
+    assert status == {"good.xlsx": ("loaded", len(QUESTIONS)), "bad.xlsx": ("quarantined", 0)}
+    skipped = [w for w in summary["warnings"] if ": skipped: " in w]
+    assert len(skipped) == 2
+    assert any(w.startswith("answers.csv: skipped: .csv file") for w in skipped)
+    assert any(w.startswith("~$good.xlsx: skipped: Excel lock file") for w in skipped)
+    assert "bad.xlsx: quarantined with 2 fault(s)" in summary["warnings"]
     assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in summary["files"])
     assert summary["rows_loaded"] == len(QUESTIONS) and summary["rows_rejected"] == 2
 
+    records = {f["file"]: f for f in summary["files"]}
+    for f in records.values():   # complete as the build inserts them into `sources`
+        assert f["source_id"] == "survey" and f["recorded"] is True and f["publisher"] == "survey respondents"
+        assert f["title"] == f"Needs-assessment survey workbook ({f['status']})"
+    assert records["good.xlsx"]["error"] is None and records["good.xlsx"]["rows_rejected"] == 0
+    assert records["bad.xlsx"]["error"].startswith("bad.xlsx: sheet 'Answers' cell ")
+    assert records["bad.xlsx"]["rows_rejected"] == 2 and not records["bad.xlsx"]["is_sample"]
+
     d = Path(summary["dir"])
     assert d == tmp_path / "work" / "survey"
-    resp = parquet(d / "responses.parquet")
+    resp = parquet(d / "survey_response.parquet")
     assert set(resp["source_file"]) == {"good.xlsx"} and set(resp["iso3"]) == {"KAZ"}   # nothing of bad.xlsx
-    findings = parquet(d / "findings.parquet")
+    findings = parquet(d / "finding.parquet")
     assert list(findings["finding_id"]) == ["S-good-NP4"]
-    rej = parquet(d / "rejects.parquet")
+    rej = parquet(d / "reject.parquet")
     assert list(rej.columns) == ["file", "row", "reason", "record", "source_id"]
     assert set(rej["file"]) == {"bad.xlsx"} and set(rej["source_id"]) == {"survey"} and rej["row"].isna().all()
     cells = {_answer_cell(bad, "NP2"), _answer_cell(bad, "GV3")}
     assert {r.split("cell ")[1].split(":")[0] for r in rej["reason"]} == cells
     assert all(r.startswith("bad.xlsx: sheet 'Answers' cell ") for r in rej["reason"])
     assert {json.loads(r)["question_id"] for r in rej["record"]} == {"NP2", "GV3"}
+    assert summary["rows_invalid"] == 2
 
 
 @pytest.mark.parametrize("make", [False, True])
@@ -329,11 +373,15 @@ def test_missing_or_empty_inbox(tmp_path, make):
     inbox = tmp_path / "inbox"
     if make:
         inbox.mkdir()
-    summary = ingest_inbox(inbox, tmp_path / "work")
-    assert summary["files"] == [] and summary["rows_loaded"] == 0 and summary["rows_rejected"] == 0
-    assert len(summary["warnings"]) == 1 and str(inbox) in summary["warnings"][0]
-    assert ("empty" if make else "does not exist") in summary["warnings"][0]
-    resp = parquet(tmp_path / "work" / "survey" / "responses.parquet")
+    staged = stage(inbox, context_for("survey"))
+    assert staged.files == [] and staged.rows_loaded == 0 and staged.rows_rejected == 0
+    assert len(staged.warnings) == 1 and str(inbox) in staged.warnings[0]
+    assert ("empty" if make else "does not exist") in staged.warnings[0]
+    assert all(frame.empty for frame in staged.tables.values())
+
+    summary = ingest(inbox, tmp_path / "work")
+    assert summary["warnings"] == staged.warnings
+    resp = parquet(tmp_path / "work" / "survey" / "survey_response.parquet")
     assert resp.empty and list(resp.columns) == list(survey.RESPONSE_COLUMNS)
 
 
@@ -341,9 +389,24 @@ def test_same_workbook_twice_counts_once(tmp_path):
     inbox = tmp_path / "inbox"
     first = _good(inbox, "a.xlsx")
     (inbox / "b.xlsx").write_bytes(first.read_bytes())
-    summary = ingest_inbox(inbox, tmp_path / "work")
-    assert [f["status"] for f in summary["files"]] == ["loaded", "skipped"]
-    assert summary["rows_loaded"] == len(QUESTIONS)
+    staged = stage(inbox, context_for("survey"))
+    assert statuses(staged) == {"a.xlsx": ("loaded", len(QUESTIONS))}
+    assert staged.warnings == ["b.xlsx: skipped: same bytes as a.xlsx: not counted twice"]
+    assert staged.rows_loaded == len(QUESTIONS)
+
+
+def test_staging_the_embedded_samples_writes_the_three_tables(tmp_path):
+    summary = stage_source("survey", None, tmp_path / "work")
+    assert summary["origin"] == "embedded samples" and Path(summary["folder"]) == SAMPLES
+    d = Path(summary["dir"])
+    counts = {t: len(parquet(d / f"{t}.parquet")) for t in ("survey_response", "finding", "reject")}
+    n_text = sum(q["type"] == "text" for q in QUESTIONS)
+    assert counts == {"survey_response": 7 * len(QUESTIONS), "finding": 7 * n_text, "reject": 0}
+    assert counts["survey_response"] == summary["rows_loaded"] == 196
+    assert sorted(f["file"] for f in summary["files"]) == [f"{c}_sample.xlsx" for c in sorted(FOCUS)]
+    assert all(f["status"] == "loaded" and f["is_sample"] for f in summary["files"])
+    assert summary["warnings"] == ["README.md: skipped: not an .xlsx survey workbook: ignored"]
+    assert json.loads((d / "summary.json").read_text())["files"] == summary["files"]
 
 
 # --- SAMPLE workbooks -----------------------------------------------------------------------------
@@ -351,13 +414,13 @@ def test_same_workbook_twice_counts_once(tmp_path):
 def test_sample_workbooks_load_and_are_marked(tmp_path):
     assert sorted(p.name for p in SAMPLES.glob("*.xlsx")) == [f"{c}_sample.xlsx" for c in sorted(FOCUS)]
     assert "invented sample data, not survey results" in (SAMPLES / "README.md").read_text()
-    summary = ingest_inbox(SAMPLES, tmp_path / "work")
-    loaded = [f for f in summary["files"] if f["status"] == "loaded"]
-    assert len(loaded) == 7 and all(f["is_sample"] for f in loaded) and summary["rows_rejected"] == 0
-    resp = parquet(Path(summary["dir"]) / "responses.parquet")
+    staged = stage(SAMPLES, context_for("survey"))
+    loaded = [f for f in staged.files if f["status"] == "loaded"]
+    assert len(loaded) == 7 and all(f["is_sample"] for f in loaded) and staged.rows_rejected == 0
+    resp = staged.tables["survey_response"]
     assert resp["is_sample"].all() and set(resp["iso3"]) == set(FOCUS)
     assert resp["organisation"].str.contains("SAMPLE").all()
-    assert parquet(Path(summary["dir"]) / "findings.parquet")["is_sample"].all()
+    assert staged.tables["finding"]["is_sample"].all()
 
     a = resp.pivot(index="iso3", columns="question_id", values="answer")
     assert list(a.index[a["NP3"] == "yes"]) == ["KAZ"]                       # one with medium-term funding
@@ -378,3 +441,4 @@ def test_shipped_samples_match_config(tmp_path):
         old, _ = to_responses(SAMPLES / p.name)
         cols = ["response_id", "iso3", "organisation", "question_id", "answer", "cell", "is_sample"]
         assert new[cols].equals(old[cols]), p.name
+    assert (tmp_path / "samples" / "README.md").read_text() == (SAMPLES / "README.md").read_text()

@@ -3,7 +3,7 @@
 Invented demonstration data (every workbook says `sample = yes` and its organisation contains
 "SAMPLE"), so the survey layer and the readiness matrix can be shown before real answers arrive.
 
-    python -m digigov.sources.survey_samples OUTDIR
+    python -m digigov.sources.survey.samples OUTDIR
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from digigov.settings import load_config
-from digigov.sources.survey import instrument, write_template
+from digigov.sources.survey.instrument import instrument
+from digigov.sources.survey.template import write_template
 
 README = """# Survey sample workbooks — INVENTED SAMPLE DATA
 
@@ -31,7 +32,7 @@ number and text is made up. Which country has medium-term funding (KAZ here) is 
 
 Source of the answers: `config/survey_samples.yaml`. Regenerate with:
 
-    python -m digigov.sources.survey_samples snapshots/survey_samples
+    python -m digigov.sources.survey.samples snapshots/survey_samples
 """
 
 
@@ -69,7 +70,7 @@ def write_samples(out_dir) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m digigov.sources.survey_samples OUTDIR", file=sys.stderr)
+        print("usage: python -m digigov.sources.survey.samples OUTDIR", file=sys.stderr)
         return 2
     for p in write_samples(argv[0]):
         print(p)
