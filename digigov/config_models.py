@@ -45,9 +45,10 @@ class SourceBlock(_Open):
     module: str
     title: str
     publisher: str
-    url: str
-    licence: str
-    base_url: str
+    url: str | None = None          # required of publisher sources (see below)
+    licence: str | None = None
+    base_url: str | None = None
+    embedded_folder: str | None = None   # an inbox source's embedded examples (snapshots/<folder>)
     base_url_env: EnvName | None = None
     enabled: bool = True
     precedence: int = 0
@@ -63,6 +64,17 @@ class SourceBlock(_Open):
     expected_rows: Annotated[int, Field(ge=0)] | None = None
     min_rows: Annotated[int, Field(ge=0)] | None = None
     header_row: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _publisher_provenance(self):
+        """A publisher's source must say where it comes from and under what licence; an inbox
+        source (files people send in, `embedded_folder`) has no download address."""
+        if self.embedded_folder is None:
+            missing = [k for k in ("url", "licence", "base_url") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"a publisher source needs {', '.join(missing)} (an inbox source "
+                                 "names its embedded_folder instead)")
+        return self
 
 
 class Indicator(_Closed):

@@ -102,7 +102,7 @@ def code_fingerprint() -> str:
     h = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0{pd.__version__}\0".encode())
     for package in ("digigov", "digigov.sources", "digigov.transforms"):
         root = Path(__import__(package, fromlist=["_"]).__file__).parent
-        for path in sorted(root.glob("*.py")) + sorted(root.glob("**/*.sql")):
+        for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.sql")):
             h.update(f"{package}/{path.relative_to(root)}".encode() + b"\0" + path.read_bytes())
     for path in sorted(CONFIG_DIR.glob("**/*.yaml")):
         h.update(str(path.relative_to(CONFIG_DIR)).encode() + b"\0" + path.read_bytes())
