@@ -7,8 +7,10 @@ UN's own published world averages, which the README documents.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import hashlib
 import shutil
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -272,6 +274,84 @@ def test_charts_reference_the_data_sheets(default_export):
     assert len(refs) == 7 + 2 + 1  # focus countries, comparators, world average
     assert refs[0] == f"'Time series'!$D${ts_rows[0]}:$D${ts_rows[-1]}"
     assert line.series[0].cat.numRef.f == f"'Time series'!$C${ts_rows[0]}:$C${ts_rows[-1]}"
+
+
+def same(got, expected) -> bool:
+    """A cell read back against the warehouse's value: blank for NULL, else equal as a float."""
+    return got is None if expected is None else got == pytest.approx(expected)
+
+
+def test_every_indicator_row_has_the_world_average_and_comparators_of_its_year(default_export, warehouse):
+    _, wb = default_export
+    header, rows = table_rows(wb["Indicators"])
+    comparators = query(warehouse, "SELECT iso3, name FROM countries WHERE list_contains(groups, 'comparator') "
+                                   "ORDER BY iso3")
+    assert [h for h in header if h.endswith(") [unit]")] == [f"{n} ({c}) [unit]" for c, n in comparators]
+    world = {(i, y): (v, n) for i, y, v, n in query(
+        warehouse, "SELECT indicator_id, year, value, n_countries FROM aggregates WHERE group_id = 'world'")}
+    values = {(c, i, y): v for c, i, y, v in query(
+        warehouse, "SELECT iso3, indicator_id, year, value FROM observations "
+                   "WHERE iso3 IN (SELECT iso3 FROM countries WHERE list_contains(groups, 'comparator'))")}
+    n_comparator_values = 0
+    for r in rows:
+        key = (r["Indicator id"], r["Year"])
+        w, n = world.get(key, (None, None))
+        assert same(r["World average [unit]"], w) and r["World average: countries averaged"] == n, key
+        for iso3, name in comparators:
+            expected = values.get((iso3, *key))
+            assert same(r[f"{name} ({iso3}) [unit]"], expected), (iso3, key)
+            n_comparator_values += expected is not None
+    assert n_comparator_values > len(rows)  # most rows have both comparators' values
+
+
+def test_pivoted_columns_follow_the_selection_not_the_data(warehouse, tmp_path):
+    """Country columns come from the selection and the comparator group, in that order, whether or not
+    the country has values: a comparator without any keeps its blank column, and a country without
+    readiness cells keeps its row."""
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(warehouse, wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("INSERT INTO core.country_group SELECT 'comparator', any_value(label), false, 'SXM' "
+                    "FROM core.country_group WHERE group_id = 'comparator'")
+        con.execute("DELETE FROM core.readiness WHERE iso3 = 'UZB'")
+    out = tmp_path / "x.xlsx"
+    export_workbook(wh, out, countries=["UZB", "ARM"])
+    wb = load_workbook(out)
+    names = dict(query(wh, "SELECT iso3, name FROM countries"))
+    shown = ["UZB", "ARM", "EST", "KOR", "SXM"]
+
+    header, rows = table_rows(wb["Time series"])
+    unit = "index (0-1)"
+    assert header[3:] == [f"{names[c]} ({c}) [{unit}]" for c in shown] + [f"World average [{unit}]"]
+    values = {(c, i, y): v for c, i, y, v in query(
+        wh, "SELECT iso3, indicator_id, year, value FROM observations WHERE list_contains(?, iso3)", [shown])}
+    for r in rows:
+        for c in shown:
+            assert same(r[f"{names[c]} ({c}) [{unit}]"], values.get((c, r["Indicator id"], r["Year"]))), c
+    assert all(r[f"{names['SXM']} (SXM) [{unit}]"] is None for r in rows)
+    assert any(r[f"{names['UZB']} (UZB) [{unit}]"] is not None for r in rows)
+
+    _, rows = table_rows(wb["Readiness"])
+    assert [r["ISO3"] for r in rows] == shown
+    uzb = rows[0]
+    assert uzb["Country"] == names["UZB"]
+    assert all(v is None for k, v in uzb.items() if k.startswith("D"))
+    assert any(v is not None for k, v in rows[1].items() if k.startswith("D"))
+
+    header, rows = table_rows(wb["Indicators"])
+    assert f"{names['SXM']} (SXM) [unit]" in header
+    assert [r["ISO3"] for r in rows if r["Indicator id"] == "un.egdi"] == ["UZB", "ARM"]
+
+
+def test_export_queries_are_package_data():
+    """Every .sql file the warehouse package reads must match a package-data glob, or an installed
+    (non-editable) digigov would not find it."""
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "digigov.warehouse"]
+    files = [p.relative_to(root / "warehouse").as_posix() for p in (root / "warehouse").rglob("*.sql")]
+    assert "sql/export/indicators.sql" in files and "sql/status/runs.sql" in files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)] == []
 
 
 # --- options ----------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ one Excel table per sheet with its header in row 1, units in the headers, number
 headers, native charts that reference the data sheets, and notes generated from the warehouse
 itself (never hand-written, so they cannot drift from the data).
 
-The warehouse is only ever opened read-only, and the file is written to a temporary file next to
-the target and renamed, so a reader never sees half a workbook. SQL stays in this module: the
-package data of `digigov.warehouse` only ships `sql/*.sql` and `sql/checks/*.sql`.
+Every sheet's rows come from one query in `sql/export/` (package data), world averages and
+comparator columns included (PIVOTs there); this module only resolves the arguments, runs the
+queries and writes their frames, naming each column it writes. The warehouse is only ever opened
+read-only (the queries share TEMP tables, which live in memory), and the file is written to a
+temporary file next to the target and renamed, so a reader never sees half a workbook.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -36,6 +39,7 @@ from digigov import __version__
 from digigov.errors import DigigovError
 from digigov.warehouse.query import connect_readonly
 
+SQL_DIR = Path(__file__).parent / "sql" / "export"
 UN_INDICES = ["un.egdi", "un.epi", "un.osi", "un.hci", "un.tii"]
 EGDI = "un.egdi"
 # Text starting with one of these would be taken for a formula by Excel (CSV/formula injection).
@@ -46,10 +50,12 @@ MAX_WIDTH = 60
 
 @dataclass
 class Col:
-    """A table column: header (with its unit), number format (or one per row) and width cap."""
+    """A table column: the query column it shows, header (with its unit), number format (or one
+    per row, from the row's values by name) and width cap."""
 
+    name: str
     header: str
-    fmt: str | Callable[[tuple], str] | None = None
+    fmt: str | Callable[[dict], str] | None = None
     width: int | None = None
     wrap: bool = False
 
@@ -59,9 +65,43 @@ class SheetSpec:
     title: str
     description: str
     columns: list[Col] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     freeze: str = "A2"
     empty_note: str = "(no rows for the selected countries)"
+
+
+def _col(columns: list[Col], name: str) -> int:
+    """Sheet column number (1-based) of the query column `name`: what the charts reference."""
+    return next(j for j, col in enumerate(columns, 1) if col.name == name)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL
+
+
+def _sql(name: str) -> str:
+    """Text of sql/export/<name>.sql, shipped next to this module as package data."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _run(con, name: str, **params):
+    """Execute sql/export/<name>.sql with its $name parameters (a file without any may hold
+    several statements, which DuckDB only runs unprepared)."""
+    return con.execute(_sql(name), params) if params else con.execute(_sql(name))
+
+
+def _frame(con, name: str, **params) -> pd.DataFrame:
+    """The rows of sql/export/<name>.sql as a frame of the Python values DuckDB returns.
+
+    dtype=object keeps those values as they are (an integer next to a NULL stays an integer, a
+    boolean stays a boolean), so every cell holds what the warehouse holds, not a pandas conversion."""
+    cur = _run(con, name, **params)
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as {column: value}, so that every value is taken by its column's name."""
+    return frame.to_dict("records")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,14 +127,12 @@ def _check_out(out: Path, force: bool) -> Path:
     return out
 
 
-def _resolve_countries(con, countries: list[str] | None) -> tuple[list[str], list[str], dict[str, str]]:
-    """(selected, comparators not selected, iso3 -> name); unknown codes are named in the error."""
-    names = dict(con.execute("SELECT iso3, name FROM countries").fetchall())
-    comparators = [r[0] for r in con.execute(
-        "SELECT iso3 FROM countries WHERE list_contains(groups, 'comparator') ORDER BY iso3").fetchall()]
+def _resolve_countries(known: list[dict], countries: list[str] | None) -> tuple[list[str], list[str]]:
+    """(selected, comparators not selected) from the rows of countries.sql; unknown codes are named
+    in the error."""
+    comparators = [c["iso3"] for c in known if c["comparator"]]
     if countries is None:
-        selected = [r[0] for r in con.execute(
-            "SELECT iso3 FROM countries WHERE list_contains(groups, 'focus') ORDER BY iso3").fetchall()]
+        selected = [c["iso3"] for c in known if c["focus"]]
         if not selected:
             raise DigigovError("the warehouse has no `focus` group; name the countries to export")
     else:
@@ -107,12 +145,13 @@ def _resolve_countries(con, countries: list[str] | None) -> tuple[list[str], lis
                 selected.append(code)
         if not selected:
             raise DigigovError("no country codes given")
-        unknown = [c for c in selected if c not in names]
+        codes = {c["iso3"] for c in known}
+        unknown = [c for c in selected if c not in codes]
         if unknown:
             raise DigigovError(f"unknown country code{'s' if len(unknown) > 1 else ''} "
                                f"{', '.join(repr(c) for c in unknown)}: not in the warehouse's `countries` "
                                "(give ISO3 codes, e.g. KAZ)")
-    return selected, [c for c in comparators if c not in selected], names
+    return selected, [c for c in comparators if c not in selected]
 
 
 def _check_year(con, year: int | None, selected: list[str]) -> int | None:
@@ -123,12 +162,11 @@ def _check_year(con, year: int | None, selected: list[str]) -> int | None:
             year = int(str(year))
         except ValueError:
             raise DigigovError(f"year {year!r} is not a year") from None
-    n, lo, hi = con.execute(
-        "SELECT count(*) FILTER (WHERE year = ?), min(year), max(year) FROM export_obs "
-        "WHERE list_contains(?, iso3)", [year, selected]).fetchone()
-    if not n:
-        span = f"their data cover {lo}–{hi}" if lo is not None else "they have no observations at all"
-        raise DigigovError(f"no data for {year} for {', '.join(selected)}: {span}")
+    (span,) = _records(_frame(con, "year_span", year=year))
+    if not span["n_values"]:
+        lo, hi = span["first_year"], span["last_year"]
+        what = f"their data cover {lo}–{hi}" if lo is not None else "they have no observations at all"
+        raise DigigovError(f"no data for {year} for {', '.join(selected)}: {what}")
     return year
 
 
@@ -193,11 +231,13 @@ def _write_table(wb: Workbook, spec: SheetSpec, index: int) -> Any:
     ncol = len(spec.columns)
     for j, col in enumerate(spec.columns, 1):
         put(ws, 1, j, col.header)
-    rows = spec.rows or [(spec.empty_note,) + (None,) * (ncol - 1)]
+    # Selecting the named columns fails loudly on a name the query does not return.
+    rows = _records(spec.frame[[col.name for col in spec.columns]])
+    rows = rows or [{spec.columns[0].name: spec.empty_note}]
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, row in enumerate(rows, 2):
-        for j, (col, value) in enumerate(zip(spec.columns, row), 1):
-            cell = put(ws, i, j, value)
+        for j, col in enumerate(spec.columns, 1):
+            cell = put(ws, i, j, row.get(col.name))
             if col.fmt and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = col.fmt(row) if callable(col.fmt) else col.fmt
             if col.wrap:
@@ -213,11 +253,11 @@ def _write_table(wb: Workbook, spec: SheetSpec, index: int) -> Any:
     return ws
 
 
-def _widths(ws, columns: list[Col], rows: list[tuple]) -> None:
+def _widths(ws, columns: list[Col], rows: list[dict]) -> None:
     for j, col in enumerate(columns):
         longest = len(col.header)
         for row in rows[:300]:
-            v = row[j] if j < len(row) else None
+            v = row.get(col.name)
             if v is None:
                 continue
             text = f"{v:.3f}" if isinstance(v, float) else str(v)
@@ -230,115 +270,62 @@ def _label(iso3: str, names: dict[str, str]) -> str:
     return f"{names.get(iso3, iso3)} ({iso3})"
 
 
-def _indicators(con, selected, comparators, names, year) -> tuple[SheetSpec, dict]:
-    """Latest (or year N) value of every indicator per selected country, with world and comparators."""
-    params: list[Any] = [selected]
-    where_year = ""
-    if year is not None:
-        where_year = " AND o.year = ?"
-        params.append(year)
-    rows = con.execute(f"""
-        SELECT o.indicator_id, o.indicator, o.unit, o.iso3, o.country, o.year, o.value,
-               o.source_id, o.release, o.is_sample
-        FROM export_obs o
-        WHERE list_contains(?, o.iso3){where_year}
-        QUALIFY row_number() OVER (PARTITION BY o.iso3, o.indicator_id ORDER BY o.year DESC) = 1
-        """, params).fetchall()
-    world = {(i, y): (v, n) for i, y, v, n in con.execute(
-        "SELECT indicator_id, year, value, n_countries FROM aggregates WHERE group_id = 'world'").fetchall()}
-    comp_codes = _comparator_codes(con)  # always shown, also when one of them is selected
-    comp = {(c, i, y): v for c, i, y, v in con.execute(
-        "SELECT iso3, indicator_id, year, value FROM export_obs WHERE list_contains(?, iso3)",
-        [comp_codes]).fetchall()}
-    order = {c: k for k, c in enumerate(selected)}
-    rows.sort(key=lambda r: (r[7], r[0], order[r[3]]))
-    out = []
-    for ind, name, unit, iso3, country, yr, value, src, release, sample in rows:
-        w = world.get((ind, yr), (None, None))
-        out.append((ind, name, unit, iso3, country, yr, value, w[0], w[1],
-                    *[comp.get((c, ind, yr)) for c in comp_codes], src, release, sample))
-    fmt = lambda r: unit_format(r[2])  # noqa: E731 - the row's own unit decides
-    columns = [Col("Indicator id"), Col("Indicator", width=50), Col("Unit"), Col("ISO3"), Col("Country"),
-               Col("Year"), Col("Value [unit]", fmt), Col("World average [unit]", fmt),
-               Col("World average: countries averaged", "0")]
-    columns += [Col(f"{_label(c, names)} [unit]", fmt) for c in comp_codes]
-    columns += [Col("Source"), Col("Release", width=30), Col("SAMPLE data")]
+def _indicators(con, comparators_all: list[str], names, year) -> tuple[SheetSpec, dict]:
+    """Latest (or year N) value of every indicator per selected country, with world and comparators.
+
+    The comparators are all of the group, also one that is selected: the columns stay the same
+    whatever the selection."""
+    frame = _frame(con, "indicators", year=year)
+    fmt = lambda row: unit_format(row["unit"])  # noqa: E731 - the row's own unit decides
+    columns = [Col("indicator_id", "Indicator id"), Col("indicator", "Indicator", width=50), Col("unit", "Unit"),
+               Col("iso3", "ISO3"), Col("country", "Country"), Col("year", "Year"),
+               Col("value", "Value [unit]", fmt), Col("world_value", "World average [unit]", fmt),
+               Col("world_countries", "World average: countries averaged", "0")]
+    columns += [Col(c, f"{_label(c, names)} [unit]", fmt) for c in comparators_all]
+    columns += [Col("source_id", "Source"), Col("release", "Release", width=30), Col("is_sample", "SAMPLE data")]
     what = f"in {year}" if year is not None else "latest year available per country and indicator"
     spec = SheetSpec("Indicators",
                      f"Value of every indicator for each selected country ({what}), next to the world "
-                     f"average and the comparators ({', '.join(comp_codes)}) for the same year",
-                     columns, out, freeze="F2")
-    egdi_rows = [k + 2 for k, r in enumerate(out) if r[0] == EGDI]
-    return spec, {"egdi_rows": egdi_rows, "egdi_years": sorted({r[5] for r in out if r[0] == EGDI}),
-                  "value_col": 7, "world_col": 8, "country_col": 5}
+                     f"average and the comparators ({', '.join(comparators_all)}) for the same year",
+                     columns, frame, freeze="F2")
+    egdi = [(k + 2, row["year"]) for k, row in enumerate(_records(frame)) if row["indicator_id"] == EGDI]
+    return spec, {"egdi_rows": [k for k, _ in egdi], "egdi_years": sorted({y for _, y in egdi}),
+                  "value_col": _col(columns, "value"), "world_col": _col(columns, "world_value"),
+                  "country_col": _col(columns, "country")}
 
 
-def _comparator_codes(con) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT iso3 FROM countries WHERE list_contains(groups, 'comparator') ORDER BY iso3").fetchall()]
-
-
-def _time_series(con, selected, comparators, names) -> tuple[SheetSpec, dict]:
+def _time_series(con, shown, names) -> tuple[SheetSpec, dict]:
     """UN indices over all survey years: one row per index × year, one column per country."""
-    shown = selected + comparators
-    meta = {i: (n, u) for i, n, u in con.execute(
-        "SELECT indicator_id, name, unit FROM indicators WHERE list_contains(?, indicator_id)",
-        [UN_INDICES]).fetchall()}
-    indices = [i for i in UN_INDICES if i in meta]
-    values = {(c, i, y): v for c, i, y, v in con.execute(
-        "SELECT iso3, indicator_id, year, value FROM export_obs "
-        "WHERE list_contains(?, iso3) AND list_contains(?, indicator_id)", [shown, indices]).fetchall()}
-    world = {(i, y): v for i, y, v in con.execute(
-        "SELECT indicator_id, year, value FROM aggregates "
-        "WHERE group_id = 'world' AND list_contains(?, indicator_id)", [indices]).fetchall()}
-    units = {meta[i][1] for i in indices}
+    units = set(_frame(con, "un_indices", indices=UN_INDICES)["unit"])
     unit = units.pop() if len(units) == 1 else "unit of the indicator"
     fmt = unit_format(unit) if unit != "unit of the indicator" else "General"
-    rows, egdi_rows = [], []
-    for ind in indices:
-        years = sorted({y for (c, i, y) in values if i == ind} | {y for (i, y) in world if i == ind})
-        for y in years:
-            if ind == EGDI:
-                egdi_rows.append(len(rows) + 2)
-            rows.append((ind, meta[ind][0], y, *[values.get((c, ind, y)) for c in shown], world.get((ind, y))))
-    columns = [Col("Indicator id"), Col("Indicator", width=45), Col("Year")]
-    columns += [Col(f"{_label(c, names)} [{unit}]", fmt, width=24) for c in shown]
-    columns += [Col(f"World average [{unit}]", fmt, width=24)]
+    frame = _frame(con, "time_series", indices=UN_INDICES)
+    columns = [Col("indicator_id", "Indicator id"), Col("indicator", "Indicator", width=45), Col("year", "Year")]
+    columns += [Col(c, f"{_label(c, names)} [{unit}]", fmt, width=24) for c in shown]
+    columns += [Col("world_value", f"World average [{unit}]", fmt, width=24)]
     spec = SheetSpec("Time series",
                      "UN E-Government indices (EGDI, EPI, OSI, HCI, TII) in every survey year for the "
                      "selected countries, the comparators and the world average",
-                     columns, rows, freeze="D2")
-    return spec, {"egdi_rows": egdi_rows, "first_series_col": 4, "n_series": len(shown) + 1, "year_col": 3}
+                     columns, frame, freeze="D2")
+    return spec, {"egdi_rows": [k + 2 for k, ind in enumerate(frame["indicator_id"]) if ind == EGDI],
+                  "first_series_col": _col(columns, shown[0]), "n_series": len(shown) + 1,
+                  "year_col": _col(columns, "year")}
 
 
-def _readiness(con, shown, names) -> tuple[SheetSpec, list[int], list[int]]:
-    dims = con.execute("SELECT dimension_id, name FROM dimensions ORDER BY dimension_id").fetchall()
-    cells = {(c, d): (s, lv) for c, d, s, lv in con.execute(
-        "SELECT iso3, dimension_id, score, level FROM readiness WHERE list_contains(?, iso3)",
-        [shown]).fetchall()}
-    extra = {c: (y, s) for c, y, s in con.execute(
-        "SELECT iso3, max(year), bool_or(uses_sample) FROM readiness WHERE list_contains(?, iso3) "
-        "GROUP BY iso3", [shown]).fetchall()}
-    columns = [Col("ISO3"), Col("Country")]
+def _readiness(con, names) -> tuple[SheetSpec, list[int], list[int]]:
+    columns = [Col("iso3", "ISO3"), Col("country", "Country")]
     score_cols, level_cols = [], []
-    for d, name in dims:
+    for dim in _records(_frame(con, "dimensions")):
+        d = dim["dimension_id"]
         score_cols.append(len(columns) + 1)
-        columns.append(Col(f"D{d} {name} (score 0-1)", "0.000", width=22))
+        columns.append(Col(f"{d}_score", f"D{d} {dim['name']} (score 0-1)", "0.000", width=22))
         level_cols.append(len(columns) + 1)
-        columns.append(Col(f"D{d} level", width=12))
-    columns += [Col("Latest evidence year"), Col("Uses SAMPLE survey data")]
-    rows = []
-    for c in shown:
-        row = [c, names.get(c, c)]
-        for d, _ in dims:
-            s, lv = cells.get((c, d), (None, None))
-            row += [s, lv]
-        y, s = extra.get(c, (None, None))
-        rows.append(tuple(row + [y, s]))
+        columns.append(Col(f"{d}_level", f"D{d} level", width=12))
+    columns += [Col("latest_year", "Latest evidence year"), Col("uses_sample", "Uses SAMPLE survey data")]
     spec = SheetSpec("Readiness",
                      "Readiness matrix: one row per country, a score (0-1) and a level (low/medium/high) "
                      "for each of the nine dimensions",
-                     columns, rows, freeze="C2")
+                     columns, _frame(con, "readiness"), freeze="C2")
     return spec, score_cols, level_cols
 
 
@@ -356,89 +343,71 @@ def _colour_readiness(ws, nrows: int, score_cols: list[int], level_cols: list[in
                                                                        end_color=colour)))
 
 
-def _priority_gaps(con, selected) -> SheetSpec:
-    order = {c: k for k, c in enumerate(selected)}
-    rows = con.execute(
-        "SELECT iso3, country, priority, dimension_id, dimension, score, level, gap_to_comparators, "
-        "gap_to_world, missing, uses_sample FROM priority_gaps WHERE list_contains(?, iso3)",
-        [selected]).fetchall()
-    rows.sort(key=lambda r: (order[r[0]], r[2] if r[2] is not None else 99))
-    columns = [Col("ISO3"), Col("Country"), Col("Priority (1 = weakest)", "0"), Col("Dimension id", "0"),
-               Col("Dimension", width=40), Col("Score (0-1)", "0.000"), Col("Level"),
-               Col("Gap to comparators (score points)", "0.000"), Col("Gap to world (score points)", "0.000"),
-               Col("Missing evidence", width=45, wrap=True), Col("Uses SAMPLE survey data")]
+def _priority_gaps(con) -> SheetSpec:
+    columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("priority", "Priority (1 = weakest)", "0"),
+               Col("dimension_id", "Dimension id", "0"), Col("dimension", "Dimension", width=40),
+               Col("score", "Score (0-1)", "0.000"), Col("level", "Level"),
+               Col("gap_to_comparators", "Gap to comparators (score points)", "0.000"),
+               Col("gap_to_world", "Gap to world (score points)", "0.000"),
+               Col("missing", "Missing evidence", width=45, wrap=True),
+               Col("uses_sample", "Uses SAMPLE survey data")]
     return SheetSpec("Priority gaps", "Each selected country's weakest dimensions (its priority gaps), "
-                     "with the gap to the comparators and to the world", columns, rows, freeze="C2")
+                     "with the gap to the comparators and to the world", columns, _frame(con, "priority_gaps"),
+                     freeze="C2")
 
 
-def _findings(con, selected) -> SheetSpec:
-    rows = con.execute(
-        "SELECT f.finding_id, f.iso3, f.dimension_id, d.name, f.topic, f.statement, f.evidence, "
-        "f.count_countries, f.source_id, f.is_sample, f.check_status, f.check_detail "
-        "FROM findings f LEFT JOIN dimensions d USING (dimension_id) "
-        "WHERE f.iso3 IS NULL OR list_contains(?, f.iso3) "
-        "ORDER BY f.iso3 NULLS FIRST, f.finding_id", [selected]).fetchall()
-    columns = [Col("Finding id"), Col("ISO3 (blank: the whole group)"), Col("Dimension id", "0"),
-               Col("Dimension", width=30), Col("Topic", width=25), Col("Statement", width=60, wrap=True),
-               Col("Evidence", width=40, wrap=True), Col("Countries counted", "0"), Col("Source"),
-               Col("SAMPLE data"), Col("Check against the data"), Col("Check detail", width=50, wrap=True)]
+def _findings(con) -> SheetSpec:
+    columns = [Col("finding_id", "Finding id"), Col("iso3", "ISO3 (blank: the whole group)"),
+               Col("dimension_id", "Dimension id", "0"), Col("dimension", "Dimension", width=30),
+               Col("topic", "Topic", width=25), Col("statement", "Statement", width=60, wrap=True),
+               Col("evidence", "Evidence", width=40, wrap=True), Col("count_countries", "Countries counted", "0"),
+               Col("source_id", "Source"), Col("is_sample", "SAMPLE data"),
+               Col("check_status", "Check against the data"),
+               Col("check_detail", "Check detail", width=50, wrap=True)]
     return SheetSpec("Findings", "Findings of the needs assessment (and of the survey workbooks) for the "
                      "selected countries, with the result of checking each against the data",
-                     columns, rows, freeze="B2")
+                     columns, _frame(con, "findings"), freeze="B2")
 
 
-def _institutions(con, selected, names) -> SheetSpec:
-    order = {c: k for k, c in enumerate(selected)}
-    rows = con.execute("SELECT iso3, body, role, parent_body, note, source_id FROM institutions "
-                       "WHERE list_contains(?, iso3)", [selected]).fetchall()
-    rows.sort(key=lambda r: (order[r[0]], r[1]))
-    rows = [(r[0], names.get(r[0], r[0]), *r[1:]) for r in rows]
-    columns = [Col("ISO3"), Col("Country"), Col("Body", width=50, wrap=True), Col("Role", width=40, wrap=True),
-               Col("Parent body", width=40, wrap=True), Col("Note", width=50, wrap=True), Col("Source")]
+def _institutions(con) -> SheetSpec:
+    columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("body", "Body", width=50, wrap=True),
+               Col("role", "Role", width=40, wrap=True), Col("parent_body", "Parent body", width=40, wrap=True),
+               Col("note", "Note", width=50, wrap=True), Col("source_id", "Source")]
     return SheetSpec("Institutions", "Institutions responsible for digital government in each selected country",
-                     columns, rows, freeze="C2")
+                     columns, _frame(con, "institutions"), freeze="C2")
 
 
 def _sources(con) -> SheetSpec:
-    rows = con.execute(
-        "SELECT source_id, file, publisher, title, url, licence, release, retrieved_at, last_updated, sha256, "
-        "size, snapshot_origin, rows_loaded, rows_rejected, rows_superseded, stale, error, is_sample "
-        "FROM sources ORDER BY source_id, file").fetchall()
-    columns = [Col("Source id"), Col("File", width=45), Col("Publisher", width=40), Col("Title", width=50),
-               Col("URL", width=50), Col("Licence", width=40), Col("Release", width=30), Col("Retrieved"),
-               Col("Last updated by publisher"), Col("SHA-256", width=20), Col("Size [bytes]", "#,##0"),
-               Col("Snapshot origin"), Col("Rows loaded", "#,##0"), Col("Rows rejected", "#,##0"),
-               Col("Rows superseded", "#,##0"), Col("Stale"), Col("Error", width=50), Col("SAMPLE data")]
+    columns = [Col("source_id", "Source id"), Col("file", "File", width=45), Col("publisher", "Publisher", width=40),
+               Col("title", "Title", width=50), Col("url", "URL", width=50), Col("licence", "Licence", width=40),
+               Col("release", "Release", width=30), Col("retrieved_at", "Retrieved"),
+               Col("last_updated", "Last updated by publisher"), Col("sha256", "SHA-256", width=20),
+               Col("size", "Size [bytes]", "#,##0"), Col("snapshot_origin", "Snapshot origin"),
+               Col("rows_loaded", "Rows loaded", "#,##0"), Col("rows_rejected", "Rows rejected", "#,##0"),
+               Col("rows_superseded", "Rows superseded", "#,##0"), Col("stale", "Stale"),
+               Col("error", "Error", width=50), Col("is_sample", "SAMPLE data")]
     return SheetSpec("Sources", "Every source file in the warehouse: publisher, title, URL, licence, release, "
-                     "retrieval date, checksum and rows loaded", columns, rows, freeze="C2",
+                     "retrieval date, checksum and rows loaded", columns, _frame(con, "sources"), freeze="C2",
                      empty_note="(the warehouse records no source files)")
 
 
 def _indicator_notes(con) -> SheetSpec:
-    rows = con.execute(
-        "SELECT i.indicator_id, i.name, i.definition, i.unit, i.source_id, i.dimension_id, d.name, "
-        "i.higher_is_better, i.scale_min, i.scale_max "
-        "FROM indicators i LEFT JOIN dimensions d USING (dimension_id) ORDER BY i.source_id, i.indicator_id"
-    ).fetchall()
-    columns = [Col("Indicator id"), Col("Name", width=50), Col("Definition", width=70, wrap=True), Col("Unit"),
-               Col("Source"), Col("Dimension id", "0"), Col("Dimension", width=35), Col("Higher is better"),
-               Col("Scale minimum"), Col("Scale maximum")]
+    columns = [Col("indicator_id", "Indicator id"), Col("name", "Name", width=50),
+               Col("definition", "Definition", width=70, wrap=True), Col("unit", "Unit"), Col("source_id", "Source"),
+               Col("dimension_id", "Dimension id", "0"), Col("dimension", "Dimension", width=35),
+               Col("higher_is_better", "Higher is better"), Col("scale_min", "Scale minimum"),
+               Col("scale_max", "Scale maximum")]
     return SheetSpec("Indicator notes", "Definition, unit, source and readiness dimension of every indicator",
-                     columns, rows, freeze="B2", empty_note="(the warehouse records no indicators)")
+                     columns, _frame(con, "indicator_notes"), freeze="B2",
+                     empty_note="(the warehouse records no indicators)")
 
 
-def _sample_statement(con, shown: list[str]) -> list[str]:
+def _sample_statement(con) -> list[str]:
     """Plain sentences saying which parts rest on SAMPLE data — or that none do."""
-    files = [r[0] for r in con.execute("SELECT file FROM sources WHERE is_sample ORDER BY file").fetchall()]
-    answers = con.execute("SELECT count(*) FROM survey_responses WHERE is_sample AND list_contains(?, iso3)",
-                          [shown]).fetchone()[0]
-    cells = con.execute("SELECT count(*), string_agg(DISTINCT iso3, ', ' ORDER BY iso3) FROM readiness "
-                        "WHERE uses_sample AND list_contains(?, iso3)", [shown]).fetchone()
-    findings = con.execute("SELECT count(*) FROM findings WHERE is_sample "
-                           "AND (iso3 IS NULL OR list_contains(?, iso3))", [shown]).fetchone()[0]
-    obs = con.execute("SELECT count(*) FROM export_obs WHERE is_sample AND list_contains(?, iso3)",
-                      [shown]).fetchone()[0]
-    if not (files or answers or cells[0] or findings or obs):
+    (s,) = _records(_frame(con, "sample_data"))
+    files, answers, cells = s["sample_files"], s["sample_answers"], s["sample_cells"]
+    findings, obs = s["sample_findings"], s["sample_values"]
+    if not (files or answers or cells or findings or obs):
         return ["None: no part of this workbook rests on SAMPLE data."]
     lines = []
     if files:
@@ -446,9 +415,9 @@ def _sample_statement(con, shown: list[str]) -> list[str]:
                      + ", ".join(files) + ".")
     if answers:
         lines.append(f"{answers} survey answers of the countries shown are SAMPLE data.")
-    if cells[0]:
-        lines.append(f"{cells[0]} readiness cells ({cells[1]}) use them: sheets Readiness and Priority gaps, "
-                     "column 'Uses SAMPLE survey data'.")
+    if cells:
+        lines.append(f"{cells} readiness cells ({s['sample_cell_countries']}) use them: sheets Readiness and "
+                     "Priority gaps, column 'Uses SAMPLE survey data'.")
     if findings:
         lines.append(f"{findings} findings are SAMPLE data: sheet Findings, column 'SAMPLE data'.")
     if obs:
@@ -460,10 +429,11 @@ def _sample_statement(con, shown: list[str]) -> list[str]:
 
 def _cover(wb, con, warehouse: Path, selected, comparators, names, year, sample_lines, now) -> None:
     ws = wb.create_sheet("Cover", 0)
-    run = con.execute("SELECT run_id, finished_at, status FROM runs WHERE status LIKE 'succeeded%' "
-                      "ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1").fetchone()
-    run_text = (f"{run[0]} ({run[2]}, finished {run[1]:%Y-%m-%d %H:%M} UTC)" if run and run[1] is not None
-                else f"{run[0]} ({run[2]})" if run else "no succeeded run recorded in `runs`")
+    runs = _records(_frame(con, "last_run"))
+    run = runs[0] if runs else None
+    run_text = (f"{run['run_id']} ({run['status']}, finished {run['finished_at']:%Y-%m-%d %H:%M} UTC)"
+                if run and run["finished_at"] is not None
+                else f"{run['run_id']} ({run['status']})" if run else "no succeeded run recorded in `runs`")
     put(ws, 1, 1, "digigov: digital-government evidence extract").font = Font(bold=True, size=14)
     lines = [
         ("Countries", "; ".join(_label(c, names) for c in selected)),
@@ -592,32 +562,33 @@ def export_workbook(warehouse: Path, out: Path, *, countries: list[str] | None =
     _check_out(out, force)
     now = dt.datetime.now(dt.timezone.utc)
     with connect_readonly(warehouse) as con:
-        selected, comparators, names = _resolve_countries(con, countries)
+        known = _records(_frame(con, "countries"))
+        names = {c["iso3"]: c["name"] for c in known}
+        comparators_all = [c["iso3"] for c in known if c["comparator"]]
+        selected, comparators = _resolve_countries(known, countries)
         shown = selected + comparators
-        # One pass over the `observations` view (its "value in force" window is the costly part);
-        # a TEMP table lives in memory, so the warehouse file stays read-only.
-        con.execute("CREATE TEMP TABLE export_obs AS SELECT * FROM observations WHERE list_contains(?, iso3)",
-                    [shown])
+        _run(con, "selection", selected=selected, shown=shown)
+        _run(con, "setup")
         year = _check_year(con, year, selected)
 
         wb = Workbook()
         wb.remove(wb.active)
-        ind_spec, ind_meta = _indicators(con, selected, comparators, names, year)
-        ts_spec, ts_meta = _time_series(con, selected, comparators, names)
-        rd_spec, score_cols, level_cols = _readiness(con, shown, names)
+        ind_spec, ind_meta = _indicators(con, comparators_all, names, year)
+        ts_spec, ts_meta = _time_series(con, shown, names)
+        rd_spec, score_cols, level_cols = _readiness(con, names)
         specs = [_sources(con), _indicator_notes(con), ind_spec, ts_spec, rd_spec,
-                 _priority_gaps(con, selected), _findings(con, selected), _institutions(con, selected, names)]
+                 _priority_gaps(con), _findings(con), _institutions(con)]
         sheets = {}
         for k, spec in enumerate(specs, 1):
             sheets[spec.title] = _write_table(wb, spec, k)
-        _colour_readiness(sheets["Readiness"], max(1, len(rd_spec.rows)), score_cols, level_cols)
+        _colour_readiness(sheets["Readiness"], max(1, len(rd_spec.frame)), score_cols, level_cols)
         n_charts, charts_title = _charts(wb, sheets["Indicators"], ind_meta, sheets["Time series"], ts_meta, year)
         contents = [("Cover", "Title, countries, warehouse run, export date and what rests on SAMPLE data"),
                     ("Contents", "This list")]
         contents += [(s.title, s.description) for s in specs]
         contents.append((charts_title, "Native Excel charts: EGDI of each country against the world average, "
                                        "and EGDI over time (drawn from Indicators and Time series)"))
-        _cover(wb, con, warehouse, selected, comparators, names, year, _sample_statement(con, shown), now)
+        _cover(wb, con, warehouse, selected, comparators, names, year, _sample_statement(con), now)
         _contents(wb, contents, len(specs) + 1)
 
     props = wb.properties

@@ -10,30 +10,21 @@ import pandas as pd
 
 from digigov.warehouse.query import connect_readonly
 
-QUERIES = {
-    "runs": """SELECT run_id, started_at, status, round(seconds, 2) AS seconds,
-                      (SELECT count(*) FROM json_each(sources) j WHERE j.value->>'reused' = 'true') AS reused
-               FROM runs ORDER BY started_at DESC LIMIT 5""",
-    "sources": """SELECT source_id, count(*) AS files, max(release) AS latest_release,
-                         max(last_updated) AS last_updated, max(retrieved_at) AS retrieved_at,
-                         sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected,
-                         bool_or(stale) AS stale, any_value(error) AS error, bool_or(is_sample) AS sample
-                  FROM sources GROUP BY source_id ORDER BY source_id""",
-    "rejects": """SELECT source_id, left(regexp_extract(reason, '^([^(]*)', 1), 70) AS reason, count(*) AS rows
-                  FROM rejects GROUP BY ALL ORDER BY rows DESC LIMIT 15""",
-    "checks": "SELECT check_id, problems, iso3, detail FROM checks WHERE problems > 0",
-    "contradictions": """SELECT finding_id, statement, check_detail FROM findings
-                         WHERE check_status = 'contradicted' ORDER BY finding_id""",
-    "changes": "SELECT kind, item, detail FROM changes ORDER BY kind, item",
-}
+SQL_DIR = Path(__file__).parent / "sql" / "status"
+# One query per section, in report order: sql/status/<name>.sql.
 TITLES = {"runs": "Last runs", "sources": "Sources", "rejects": "Rejected rows by reason",
           "checks": "Cross-source checks with problems", "contradictions": "Findings contradicted by the data",
           "changes": "Changes since the previous warehouse"}
 
 
+def _sql(name: str) -> str:
+    """Text of sql/status/<name>.sql, shipped next to this module as package data."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def status(warehouse: Path) -> dict[str, pd.DataFrame]:
     with connect_readonly(warehouse) as con:
-        return {name: con.execute(q).df() for name, q in QUERIES.items()}
+        return {name: con.execute(_sql(name)).df() for name in TITLES}
 
 
 def as_text(report: dict[str, pd.DataFrame]) -> str:

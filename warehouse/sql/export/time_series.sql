@@ -1,0 +1,23 @@
+-- Sheet Time series: one row per index of $indices (in that order) and year in which an exported
+-- country has a value or the world average exists; one column per exported country, named by ISO3
+-- code in sheet order (the ENUM export_shown), then the world average.
+-- Returns indicator_id, indicator, year, <ISO3>..., world_value.
+-- Parameters: $indices (indicator ids). Needs export_obs and export_shown (setup.sql).
+WITH by_country AS (
+    FROM (SELECT iso3, indicator_id, year, value
+          FROM export_obs
+          WHERE list_contains($indices, indicator_id))
+    PIVOT (first(value) FOR iso3 IN export_shown)
+),
+world AS (
+    SELECT indicator_id, year, value AS world_value
+    FROM aggregates
+    WHERE group_id = 'world' AND list_contains($indices, indicator_id)
+)
+SELECT indicator_id, i.name AS indicator, year,
+       b.* EXCLUDE (indicator_id, year),
+       w.world_value
+FROM by_country b
+FULL JOIN world w USING (indicator_id, year)
+JOIN indicators i USING (indicator_id)
+ORDER BY list_position($indices, indicator_id), year;

@@ -1,0 +1,2 @@
+-- Status report "Changes since the previous warehouse".
+SELECT kind, item, detail FROM changes ORDER BY kind, item;

@@ -1,0 +1,2 @@
+-- Status report "Cross-source checks with problems": one row per problem found.
+SELECT check_id, problems, iso3, detail FROM checks WHERE problems > 0;

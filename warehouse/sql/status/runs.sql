@@ -1,0 +1,7 @@
+-- Status report "Last runs": the five latest runs, newest first, with how many sources each
+-- reused unchanged from the previous warehouse. Returns run_id, started_at, status, seconds, reused.
+SELECT run_id, started_at, status, round(seconds, 2) AS seconds,
+       (SELECT count(*) FROM json_each(sources) j WHERE j.value->>'reused' = 'true') AS reused
+FROM runs
+ORDER BY started_at DESC
+LIMIT 5;
