@@ -14,7 +14,7 @@ from digigov.errors import WarehouseError
 from digigov.flows.cli import main
 from digigov.flows.refresh import refresh
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.warehouse.build import writer_lock
+from digigov.warehouse.publishing import writer_lock
 from digigov.warehouse.query import query as wh_query
 from tests.conftest import query
 
@@ -98,8 +98,8 @@ def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
     shutil.copy(warehouse, wh)
     before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all")
     # A real `digigov run`, killed with SIGKILL after its new file is fully built, before publishing.
-    script = ("import os, signal, sys; import digigov.warehouse.build as b; "
-              "b.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
+    script = ("import os, signal, sys; import digigov.warehouse.publishing as p; "
+              "p.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
               "from digigov.flows.cli import main; sys.exit(main(['run', '--only', 'un_egov', '--warehouse', sys.argv[1]]))")
     from prefect.settings import PREFECT_API_URL
 

@@ -56,7 +56,8 @@ def floor(csv_path: str, db_path: str) -> dict:
 def digigov(snapshots: str, work: str, path: str = "fast") -> dict:
     import digigov.transforms.stage as stage
     from digigov.transforms.stage import stage_source
-    from digigov.warehouse.build import build, publish
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
 
     if path == "exact":  # what a file with a bad cell costs: config fast_path: false
         config = stage.source_config
