@@ -64,7 +64,7 @@ def refresh_with(engine: Engine, online: bool = False, only: list[str] | None = 
                    sources=run_sources(staged, failed, stale, survey))
         counts = engine.build(house.building, staged, run, runlog.history(target, run["run_id"]), failed,
                               target, survey, left_out(selected))
-        progress.built(counts)
+        progress.problems_found(counts)
         engine.publish(house)
     engine.report(target)
     return {"run_id": run["run_id"], "warehouse": str(target), "seconds": run["seconds"],

@@ -38,7 +38,7 @@ def survey_loaded(survey: dict) -> None:
              sum(f["status"] == "loaded" for f in survey["files"]), survey["inbox"], sample)
 
 
-def built(counts: dict) -> None:
+def problems_found(counts: dict) -> None:
     """Cross-source check problems and findings the data contradicts."""
     for problem in counts.get("check_problems", []) + counts.get("contradictions", []):
         log.warning(problem)
