@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--strict", action="store_true",
                      help="a failed fetch or a failed source fails the run (nothing published) instead of a warning")
     run.add_argument("--task-runner", metavar="SPEC", help=RUNNER_HELP)
+    run.add_argument("--local", action="store_true",
+                     help="run the pipeline in this process without Prefect (no server to start; no task runner, "
+                          "no artifacts); default $DIGIGOV_ENGINE (local or prefect, default prefect)")
 
     t = sub.add_parser("survey-template", help="write the needs-assessment survey workbook for a focal point to fill in")
     t.add_argument("--out", required=True, metavar="FILE.xlsx")
@@ -78,6 +81,28 @@ def _setup_logging() -> None:
     logger.propagate = False
 
 
+class UsageError(Exception):
+    """A command line the command cannot run: exit code 2, nothing done."""
+
+
+ENGINES = ("local", "prefect")
+
+
+def engine_of(args) -> str:
+    """--local, else DIGIGOV_ENGINE (local | prefect), else prefect. A bad value is refused even
+    under --local: a typo in the environment should not go unnoticed until the next run without it."""
+    env = os.environ.get("DIGIGOV_ENGINE", "").strip().lower()
+    if env and env not in ENGINES:
+        raise UsageError(f"DIGIGOV_ENGINE={os.environ['DIGIGOV_ENGINE']!r}: use local (in this process, "
+                         "without Prefect) or prefect (the digigov-refresh flow, the default)")
+    engine = "local" if args.local else env or "prefect"
+    if engine == "local" and args.task_runner:
+        raise UsageError("--task-runner chooses where Prefect runs the per-source tasks, and a local run has no "
+                         "Prefect: it stages the sources in this process, one after another. Drop --task-runner, "
+                         "or run without --local (and without DIGIGOV_ENGINE=local)")
+    return engine
+
+
 def cmd_run(args) -> int:
     from digigov.sources import source_ids
 
@@ -90,6 +115,26 @@ def cmd_run(args) -> int:
         return usage_error(f"--snapshots {args.snapshots}: no such folder")
     if args.inbox and not os.path.isdir(args.inbox):
         return usage_error(f"--inbox {args.inbox}: no such folder")
+    local = engine_of(args) == "local"
+    refresh = local_refresh() if local else prefect_refresh(args.task_runner)
+    t0 = time.perf_counter()
+    result = refresh(online=args.online, only=only, snapshots=args.snapshots, warehouse=args.warehouse,
+                     strict=args.strict, inbox=args.inbox)
+    print_summary(result)
+    print(f"pipeline {result['seconds']:.2f} s, total{'' if local else ' with Prefect'} "
+          f"{time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def local_refresh():
+    from digigov.flows.local import refresh
+
+    return refresh
+
+
+def prefect_refresh(runner_spec: str | None):
+    """The Prefect flow with the task runner the spec names. Prefect is imported here and only
+    here: a local run never pays for it."""
     # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
     # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -98,14 +143,16 @@ def cmd_run(args) -> int:
     from digigov.flows.runners import task_runner
 
     try:
-        runner = task_runner(args.task_runner)
+        runner = task_runner(runner_spec)
     except DigigovError as exc:
-        return usage_error(str(exc))
+        raise UsageError(str(exc)) from None
     from digigov.flows.refresh import refresh
 
-    t0 = time.perf_counter()
-    result = refresh.with_options(task_runner=runner)(online=args.online, only=only, snapshots=args.snapshots,
-                     warehouse=args.warehouse, strict=args.strict, inbox=args.inbox)
+    return refresh.with_options(task_runner=runner)
+
+
+def print_summary(result: dict) -> None:
+    """The same table whichever engine ran the pipeline."""
     print(f"run {result['run_id']} published {result['warehouse']}")
     print(f"{'source':<16} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
     for s in result["sources"]:
@@ -124,8 +171,6 @@ def cmd_run(args) -> int:
           f"{c['findings']} findings, {c['rejects']} rejects (see the `rejects` view)")
     for line in c.get("contradictions", []):
         print(f"CONTRADICTION: {line}")
-    print(f"pipeline {result['seconds']:.2f} s, total with Prefect {time.perf_counter() - t0:.2f} s")
-    return 0
 
 
 def cmd_survey_template(args) -> int:
@@ -201,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "status": cmd_status, "serve": cmd_serve,
                     "survey-template": cmd_survey_template}
         return commands[args.command](args)
+    except UsageError as exc:
+        return usage_error(str(exc))
     except DigigovError as exc:
         print(f"digigov {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,9 +15,10 @@ from digigov.errors import WarehouseError
 from digigov.flows.cli import main
 from digigov.flows.refresh import refresh
 from digigov.settings import EMBEDDED_SNAPSHOTS
-from digigov.warehouse.build import writer_lock
+from digigov.warehouse.publishing import writer_lock
 from digigov.warehouse.query import query as wh_query
 from tests.conftest import query
+from tests.view_fingerprint import fingerprints
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -93,14 +95,16 @@ def test_a_new_survey_year_is_picked_up_without_code_change(tmp_path, snapshot_c
     assert query(wh, "SELECT recorded FROM sources WHERE file='EGOV_DATA_2026.csv'")[0][0] is False
 
 
-def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
+@pytest.mark.parametrize("engine", [[], ["--local"]], ids=["prefect", "local"])
+def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse, engine):
     wh = tmp_path / "w.duckdb"
     shutil.copy(warehouse, wh)
     before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all")
     # A real `digigov run`, killed with SIGKILL after its new file is fully built, before publishing.
-    script = ("import os, signal, sys; import digigov.warehouse.build as b; "
-              "b.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
-              "from digigov.flows.cli import main; sys.exit(main(['run', '--only', 'un_egov', '--warehouse', sys.argv[1]]))")
+    script = ("import os, signal, sys; import digigov.warehouse.publishing as p; "
+              "p.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
+              "from digigov.flows.cli import main; "
+              f"sys.exit(main(['run', *{engine!r}, '--only', 'un_egov', '--warehouse', sys.argv[1]]))")
     from prefect.settings import PREFECT_API_URL
 
     log = tmp_path / "run.log"
@@ -115,6 +119,26 @@ def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse):
     assert not list(tmp_path.glob(".w.duckdb.*.building"))
     statuses = [r[0] for r in query(wh, "SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["succeeded", "interrupted", "succeeded"]
+
+
+def test_a_local_run_publishes_the_same_views_as_the_prefect_flow(tmp_path, warehouse):
+    local = tmp_path / "local.duckdb"
+    assert main(["run", "--local", "--warehouse", str(local)]) == 0
+    assert fingerprints(local) == fingerprints(warehouse)
+
+
+def test_both_engines_print_the_same_summary(tmp_path, warehouse, capsys):
+    outputs = {}
+    for engine in ([], ["--local"]):
+        wh = tmp_path / f"w{len(outputs)}.duckdb"
+        shutil.copy(warehouse, wh)
+        assert main(["run", *engine, "--only", "wb_dai,itu", "--warehouse", str(wh)]) == 0
+        outputs[tuple(engine)] = capsys.readouterr().out.splitlines()
+    prefect, local = outputs[()], outputs[("--local",)]
+    assert prefect[1:-1] == local[1:-1] and len(local) > 4  # the table, the warehouse counts, contradictions
+    assert prefect[0].startswith("run ") and local[0].startswith("run ")
+    assert re.fullmatch(r"pipeline [0-9.]+ s, total with Prefect [0-9.]+ s", prefect[-1])
+    assert re.fullmatch(r"pipeline [0-9.]+ s, total [0-9.]+ s", local[-1])
 
 
 def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):

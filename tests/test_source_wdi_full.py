@@ -370,7 +370,8 @@ def test_digit_separators_are_found_across_read_boundaries(tmp_path, text, found
 def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path):
     """changes.sql joins values only for indicators whose fingerprint differs; what it reports
     must be the same as a full comparison: changed beyond the tolerance, new, gone."""
-    from digigov.warehouse.build import build, publish
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
 
     wh = tmp_path / "wh.duckdb"
     before = _staged(tmp_path, "before", GOOD)
@@ -407,7 +408,8 @@ def test_the_real_file_loads_the_same_values_as_the_pandas_validated_wdi_bulk(tm
 def test_rows_carry_over_from_a_warehouse_of_digigov_0_1(tmp_path):
     """digigov 0.1 kept every observation in one table core.observation: a run of 0.2 that keeps
     a source (--only another one) must still carry its rows over from such a warehouse."""
-    from digigov.warehouse.build import build, publish
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
 
     new = tmp_path / "new.duckdb"
     build(tmp_path / "a.building", [_staged(tmp_path, "a", GOOD)], {"run_id": "a", "status": "ok"}, [])

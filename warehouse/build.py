@@ -1,19 +1,14 @@
-"""Build a warehouse into a new DuckDB file, then publish it with an atomic rename.
+"""Build a warehouse into a new DuckDB file from the staged sources.
 
-Readers never see a half-built warehouse and are never locked out: they keep reading the old
-file (even one they opened before the rename) until they reconnect. A failed or killed build
-leaves only a stray `.building` file, which the next run removes.
+The file is built beside the published warehouse and published by an atomic rename
+(warehouse/publishing.py), so the build may take its time: nobody reads it until it is complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import os
 import shutil
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -34,50 +29,6 @@ RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version
 
 def sql(name: str) -> str:
     return (SQL_DIR / name).read_text(encoding="utf-8")
-
-
-def building_path(warehouse: Path, run_id: str) -> Path:
-    return warehouse.with_name(f".{warehouse.name}.{run_id}.building")
-
-
-def remove_stray_builds(warehouse: Path) -> list[Path]:
-    """Delete files left by killed runs. Only call with the writer lock held."""
-    stray = list(warehouse.parent.glob(f".{warehouse.name}.*.building"))
-    for path in stray:
-        path.unlink(missing_ok=True)
-    return stray
-
-
-@contextmanager
-def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0):
-    """Hold the single-writer lock of `warehouse`, or fail naming the run that holds it."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    path = warehouse.with_name(warehouse.name + ".lock")
-    fh = open(path, "a+", encoding="utf-8")
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                fh.seek(0)
-                holder = fh.read().strip() or "another process"
-                fh.close()
-                raise WarehouseError(f"{warehouse} is being built by {holder}; wait for it to finish "
-                                     "(readers can keep querying the published warehouse)") from None
-            time.sleep(0.2)
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"digigov run {run_id} (pid {os.getpid()})")
-    fh.flush()
-    try:
-        yield
-    finally:
-        fh.seek(0)
-        fh.truncate()
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
@@ -388,11 +339,3 @@ def _insert(con, table: str, df: pd.DataFrame) -> None:
     con.register("frame", df)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
     con.unregister("frame")
-
-
-def publish(built: Path, warehouse: Path) -> None:
-    """Atomically replace the published warehouse with the freshly built file."""
-    with duckdb.connect(str(built), read_only=True) as con:  # refuse to publish an unreadable file
-        # binding the public view proves it readable; counting it would resolve every current value
-        con.execute("SELECT * FROM observations LIMIT 1").fetchall()
-    os.replace(built, warehouse)

@@ -55,7 +55,8 @@ def floor(csv_path: str, db_path: str) -> dict:
 
 def digigov(snapshots: str, work: str, path: str = "fast") -> dict:
     from digigov.transforms.stage import stage_source
-    from digigov.warehouse.build import build, publish
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
 
     # "exact": what a file with a bad cell costs, i.e. the config's fast_path: false for this run
     overrides = {"fast_path": False} if path == "exact" else None
