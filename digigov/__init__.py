@@ -1,3 +1,3 @@
 """digigov: digital-government evidence pipeline (UN E-Government Survey, World Bank, surveys)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

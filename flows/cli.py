@@ -157,14 +157,11 @@ def print_summary(result: dict) -> None:
     print(f"{'source':<16} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
     for s in result["sources"]:
         stale = "  STALE: " + result["stale"][s["source_id"]] if s["source_id"] in result["stale"] else ""
+        sample = "  SAMPLE DATA, not survey results" if any(f.get("is_sample") for f in s["files"]) else ""
         print(f"{s['source_id']:<16} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
-              f"{s['origin']} ({s['folder']}){stale}")
+              f"{s['origin']} ({s['folder']}){stale}{sample}")
     for sid, error in result["failed"].items():
         print(f"{sid:<16} FAILED, kept its last published data (stale): {error}")
-    survey = result["survey"]
-    sample = any(f.get("is_sample") for f in survey["files"])
-    print(f"{'survey':<16} {len(survey['files']):>5} {survey['rows_loaded']:>8} {survey['rows_rejected']:>8}  "
-          f"{survey['origin']} ({survey['inbox']}){'  SAMPLE DATA, not survey results' if sample else ''}")
     c = result["counts"]
     print(f"warehouse: {c['observations']} observations, {c['aggregates']} aggregates, "
           f"{c['countries']} countries, {c['survey_responses']} survey answers, {c['readiness']} readiness cells, "

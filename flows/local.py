@@ -21,15 +21,12 @@ class LocalEngine:
     def fetch(self, source_id: str) -> None:
         steps.fetch(source_id)
 
-    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path) -> list[dict]:
-        return [steps.stage(sid, snapshots, str(work_dir)) for sid in source_ids]
-
-    def survey(self, inbox: str | None, work_dir: Path) -> dict:
-        return steps.survey(inbox, str(work_dir))
+    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path, inbox: str | None) -> list[dict]:
+        return [steps.stage(sid, snapshots, str(work_dir), inbox) for sid in source_ids]
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, survey: dict | None, kept: list[str]) -> dict:
-        return steps.build(built, staged, run, history, failed, previous, survey, kept)
+              previous: Path, kept: list[str]) -> dict:
+        return steps.build(built, staged, run, history, failed, previous, kept)
 
     def publish(self, house: Publication) -> None:
         house.publish()

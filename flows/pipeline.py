@@ -1,4 +1,4 @@
-"""The refresh pipeline, written once: fetch (online) → stage every source → survey → build → publish → report.
+"""The refresh pipeline, written once: fetch (online) → stage every source → build → publish → report.
 
 An engine runs each step: flows/local.py calls them in this process (`digigov run --local`),
 flows/refresh.py runs them as Prefect tasks (the `digigov-refresh` flow). This module decides what
@@ -20,7 +20,7 @@ from digigov import __version__
 from digigov.errors import DigigovError, FetchError
 from digigov.flows import progress
 from digigov.settings import home, warehouse_path
-from digigov.sources import source_ids
+from digigov.sources import source_for, source_ids
 from digigov.warehouse import runlog
 from digigov.warehouse.publishing import Publication, publishing
 
@@ -32,13 +32,11 @@ class Engine(Protocol):
 
     def fetch(self, source_id: str) -> None: ...
 
-    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path) -> list[dict]:
+    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path, inbox: str | None) -> list[dict]:
         """Every source's summary, in order, once all have finished (they may run concurrently)."""
 
-    def survey(self, inbox: str | None, work_dir: Path) -> dict: ...
-
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, survey: dict | None, kept: list[str]) -> dict: ...
+              previous: Path, kept: list[str]) -> dict: ...
 
     def publish(self, house: Publication) -> None: ...
 
@@ -53,22 +51,32 @@ def refresh_with(engine: Engine, online: bool = False, only: list[str] | None = 
     its last published rows. Both are marked stale with the error, and the run goes on with a
     warning, unless `strict`, when the run fails and nothing is published."""
     target = warehouse_path(warehouse)
-    selected = only or source_ids()
+    selected = selection(only)
     run = new_run(target)
     with publishing(target, run) as house, scratch_folder(run["run_id"]) as work:
-        stale = fetch_all(engine, selected, strict) if online else {}
-        staged, failed = settle(selected, engine.stage(selected, snapshots, work), stale, strict)
-        survey = engine.survey(inbox, work)  # the survey inbox, until it is a source like the others
-        progress.survey_loaded(survey)
+        stale = fetch_all(engine, [s for s in selected if s not in inbox_sources()], strict) if online else {}
+        staged, failed = settle(selected, engine.stage(selected, snapshots, work, inbox), stale, strict)
         run.update(status="succeeded" if not failed else "succeeded with failed sources",
-                   sources=run_sources(staged, failed, stale, survey))
+                   sources=run_sources(staged, failed, stale))
         counts = engine.build(house.building, staged, run, runlog.history(target, run["run_id"]), failed,
-                              target, survey, left_out(selected))
+                              target, left_out(selected))
         progress.problems_found(counts)
         engine.publish(house)
     engine.report(target)
     return {"run_id": run["run_id"], "warehouse": str(target), "seconds": run["seconds"],
-            "sources": staged, "failed": failed, "counts": counts, "stale": stale, "survey": survey}
+            "sources": staged, "failed": failed, "counts": counts, "stale": stale}
+
+
+def inbox_sources() -> list[str]:
+    """Sources whose files people send in (the survey): nothing to download, nothing to carry over."""
+    return [sid for sid in source_ids(include_disabled=True) if source_for(sid).kind == "inbox"]
+
+
+def selection(only: list[str] | None) -> list[str]:
+    """The sources a run stages: --only, else every enabled source. Inbox sources are always
+    staged: their folder is read as it is on every run, as a user who drops a workbook in expects."""
+    chosen = list(only or source_ids())
+    return chosen + [sid for sid in inbox_sources() if sid not in chosen]
 
 
 def new_run(target: Path) -> dict:
@@ -117,20 +125,21 @@ def settle(selected: list[str], summaries: list[dict], stale: dict[str, str],
             continue
         progress.source_staged(summary)
         for f in summary["files"]:
-            f["stale"], f["error"] = sid in stale, stale.get(sid)
+            f["stale"] = sid in stale
+            if sid in stale:
+                f["error"] = stale[sid]
+            f.setdefault("error", None)  # a quarantined workbook keeps the reason staging gave it
         staged.append(summary)
     return staged, failed
 
 
-def run_sources(staged: list[dict], failed: dict[str, str], stale: dict[str, str], survey: dict) -> dict:
+def run_sources(staged: list[dict], failed: dict[str, str], stale: dict[str, str]) -> dict:
     """Per source, what the run did: the `sources` of its record in `runs`."""
     out = {s["source_id"]: {"rows_loaded": s["rows_loaded"], "rows_rejected": s["rows_rejected"],
                             "reused": s.get("reused", False), "stale": s["source_id"] in stale,
                             "origin": s["origin"], "sha256": {f["file"]: f["sha256"] for f in s["files"]}}
            for s in staged}
     out.update({sid: {"failed": True, "stale": True, "error": err} for sid, err in failed.items()})
-    out["survey"] = {"rows_loaded": survey["rows_loaded"], "rows_rejected": survey["rows_rejected"],
-                     "origin": survey["origin"], "sha256": {f["file"]: f.get("sha256") for f in survey["files"]}}
     return out
 
 

@@ -9,6 +9,8 @@ log = logging.getLogger("digigov")
 
 def source_staged(summary: dict) -> None:
     """A source's line: rows loaded or reused, rejected, which snapshot; its warnings and first rejects."""
+    if summary.get("kind") == "inbox":
+        return inbox_staged(summary)
     sid = summary["source_id"]
     for w in summary["warnings"]:
         log.warning(w)
@@ -27,15 +29,19 @@ def source_failed(source_id: str, error: str) -> None:
     log.warning("%s: FAILED, keeping its last published data (marked stale): %s", source_id, error)
 
 
-def survey_loaded(survey: dict) -> None:
-    for w in survey.get("warnings", []):
-        log.warning("survey: %s", w)
-    for f in survey["files"]:
-        if f["status"] == "quarantined":
-            log.warning("survey: %s quarantined: %s", f["file"], f.get("reason"))
-    sample = " (SAMPLE data, not survey results)" if any(f.get("is_sample") for f in survey["files"]) else ""
-    log.info("survey: %d answers loaded from %d workbook(s) in %s%s", survey["rows_loaded"],
-             sum(f["status"] == "loaded" for f in survey["files"]), survey["inbox"], sample)
+def inbox_staged(summary: dict) -> None:
+    """An inbox source's line: answers loaded from how many workbooks, which were quarantined and
+    why, and a plain warning when what was loaded is SAMPLE data."""
+    sid = summary["source_id"]
+    for w in summary["warnings"]:
+        log.warning("%s: %s", sid, w)
+    for f in summary["files"]:
+        if f.get("status") == "quarantined":
+            log.warning("%s: %s quarantined: %s", sid, f["file"], f.get("error"))
+    sample = " (SAMPLE data, not survey results)" if any(f.get("is_sample") for f in summary["files"]) else ""
+    log.info("%s: %d answers %s from %d workbook(s) in %s%s", sid, summary["rows_loaded"],
+             "reused (workbooks and code unchanged)" if summary.get("reused") else "loaded",
+             sum(f.get("status") == "loaded" for f in summary["files"]), summary["folder"], sample)
 
 
 def problems_found(counts: dict) -> None:

@@ -26,19 +26,14 @@ def fetch_task(source_id: str) -> str:
 
 
 @task(name="stage", **NO_CACHE)
-def stage_task(source_id: str, snapshots: str | None, work_dir: str) -> dict:
-    return steps.stage(source_id, snapshots, work_dir)
-
-
-@task(name="survey", **NO_CACHE)
-def survey_task(inbox: str | None, work_dir: str) -> dict:
-    return steps.survey(inbox, work_dir)
+def stage_task(source_id: str, snapshots: str | None, work_dir: str, inbox: str | None = None) -> dict:
+    return steps.stage(source_id, snapshots, work_dir, inbox)
 
 
 @task(name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
-               failed: dict[str, str], previous: str, survey: dict | None, kept: list[str]) -> dict:
-    return steps.build(Path(target), staged, run, history, failed, Path(previous), survey, kept)
+               failed: dict[str, str], previous: str, kept: list[str]) -> dict:
+    return steps.build(Path(target), staged, run, history, failed, Path(previous), kept)
 
 
 @task(name="publish", **NO_CACHE)
@@ -69,17 +64,14 @@ class PrefectEngine:
     def fetch(self, source_id: str) -> None:
         fetch_task(source_id)
 
-    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path) -> list[dict]:
-        futures = [stage_task.submit(sid, snapshots, str(work_dir)) for sid in source_ids]
+    def stage(self, source_ids: list[str], snapshots: str | None, work_dir: Path, inbox: str | None) -> list[dict]:
+        futures = [stage_task.submit(sid, snapshots, str(work_dir), inbox) for sid in source_ids]
         wait(futures)
         return [f.result() for f in futures]
 
-    def survey(self, inbox: str | None, work_dir: Path) -> dict:
-        return survey_task(inbox, str(work_dir))
-
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, survey: dict | None, kept: list[str]) -> dict:
-        return build_task(str(built), staged, run, history, failed, str(previous), survey, kept)
+              previous: Path, kept: list[str]) -> dict:
+        return build_task(str(built), staged, run, history, failed, str(previous), kept)
 
     def publish(self, house: Publication) -> None:
         publish_task(house)

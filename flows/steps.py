@@ -6,15 +6,13 @@ engine can run them anywhere: in this process, in a thread pool, on a Dask worke
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from digigov.errors import DigigovError
-from digigov.settings import EMBEDDED_SNAPSHOTS, home
-from digigov.sources import fetch_snapshot
+from digigov.settings import home
+from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_source
 from digigov.warehouse.build import build
 
-__all__ = ["fetch", "stage", "survey", "survey_inbox", "build"]  # build: warehouse/build.py as it is
+__all__ = ["fetch", "stage", "build"]  # build: warehouse/build.py as it is
 
 
 def fetch(source_id: str) -> str:
@@ -22,29 +20,11 @@ def fetch(source_id: str) -> str:
     return str(fetch_snapshot(source_id))
 
 
-def stage(source_id: str, snapshots: str | None, work_dir: str) -> dict:
+def stage(source_id: str, snapshots: str | None, work_dir: str, inbox: str | None = None) -> dict:
     """Stage a source (reusing its staged rows when nothing changed). A fault in its input comes
-    back as {"error": …}, not as an exception, so the pipeline decides: stale source or failed run."""
+    back as {"error": …}, not as an exception, so the pipeline decides: stale source or failed run.
+    `inbox` is the folder an inbox source (the survey) reads; publisher sources ignore it."""
     try:
-        return stage_source(source_id, snapshots, work_dir, cache_dir=home() / "cache" / "staged")
+        return stage_source(source_id, snapshots, work_dir, cache_dir=home() / "cache" / "staged", inbox=inbox)
     except DigigovError as exc:
         return {"source_id": source_id, "error": str(exc)}
-
-
-def survey(inbox: str | None, work_dir: str) -> dict:
-    """Load the survey workbooks of the inbox (see survey_inbox)."""
-    from digigov.sources.survey import ingest_inbox
-
-    folder, origin = survey_inbox(inbox)
-    summary = ingest_inbox(folder, Path(work_dir))
-    return {**summary, "origin": origin, "inbox": str(folder)}
-
-
-def survey_inbox(inbox: str | None) -> tuple[Path, str]:
-    """--inbox, else <DIGIGOV_HOME>/inbox when it exists, else the embedded SAMPLE workbooks."""
-    if inbox:
-        return Path(inbox).resolve(), "inbox"
-    own = home() / "inbox"
-    if own.is_dir():
-        return own, "inbox"
-    return EMBEDDED_SNAPSHOTS / "survey_samples", "embedded samples"

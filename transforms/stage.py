@@ -192,7 +192,7 @@ def _file_record(f: SnapshotFile, ctx: SourceContext, **fields) -> dict:
 
 
 def _stage_into(out: Path, source: Source, ctx: SourceContext, files: list[SnapshotFile], context: dict) -> dict:
-    base = {"source_id": ctx.source_id, **context, "dir": str(out), "reused": False}
+    base = {"source_id": ctx.source_id, "kind": source.kind, **context, "dir": str(out), "reused": False}
     if isinstance(source, BulkSource):
         summary = source.stage(files, ctx, out)
         stage_warnings = summary.pop("warnings", [])

@@ -33,13 +33,13 @@ def sql(name: str) -> str:
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
           failed: dict[str, str] | None = None, previous: Path | None = None,
-          survey: dict | None = None, kept: list[str] | None = None) -> dict:
+          kept: list[str] | None = None) -> dict:
     """Create the warehouse file `target` from staged sources; return counts for the summary.
 
     `failed` maps the sources that could not be staged to their error: their rows are carried
     over from the `previous` warehouse and marked stale, so one broken source never empties or
     half-updates the others. `kept` are the sources a run left out (--only): carried over as they
-    were. `survey` is the staged survey inbox (sources/survey.py), if any."""
+    were."""
     target.unlink(missing_ok=True)
     staged = sorted(staged, key=lambda s: (not _is_bulk(s), -s["rows_loaded"]))  # the largest bulk source first
     seeded = bool(staged) and _is_bulk(staged[0])
@@ -61,7 +61,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.indicator", indicators_table())
         register_extra_indicators(con, staged, [*(failed or {}), *(kept or [])], previous)
         con.execute(sql("aggregates.sql"))
-        load_assessment(con, survey, run["run_id"])
+        load_assessment(con)
         problems = run_checks(con)
         changes = record_changes(con, previous)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
@@ -178,14 +178,20 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
                 con.execute("DETACH staged_bulk")
         con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
                         [(offset + i, s["source_id"], f["release"], f["file"]) for i, f in enumerate(s["files"])])
-    else:
-        con.execute("INSERT INTO core.observation_row BY NAME SELECT * FROM read_parquet(?)",
-                    [str(d / "observations.parquet")])
-    con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
-                [run_id, str(d / "rejects.parquet")])
-    con.execute("INSERT INTO core.classification BY NAME SELECT * FROM read_parquet(?)",
-                [str(d / "classifications.parquet")])
-    _insert_files(con, pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"]))
+    for name, table in STAGED_TABLES.items():
+        if (d / name).exists():
+            run_column = "? AS run_id, " if table == "core.reject" else ""
+            con.execute(f"INSERT INTO {table} BY NAME SELECT {run_column}* FROM read_parquet(?)",
+                        [run_id, str(d / name)] if run_column else [str(d / name)])
+    if s["files"]:
+        _insert_files(con, pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"]))
+
+
+# What a staged folder may hold (transforms/stage.py), and the table each file loads into. An inbox
+# source names its files after the tables (survey_response, finding, reject).
+STAGED_TABLES = {"observations.parquet": "core.observation_row", "classifications.parquet": "core.classification",
+                 "rejects.parquet": "core.reject", "reject.parquet": "core.reject",
+                 "survey_response.parquet": "core.survey_response", "finding.parquet": "core.finding"}
 
 
 def _insert_files(con, files: pd.DataFrame) -> None:
@@ -195,9 +201,9 @@ def _insert_files(con, files: pd.DataFrame) -> None:
     con.unregister("files")
 
 
-def load_assessment(con, survey: dict | None, run_id: str) -> None:
-    """The needs-assessment layer: framework and reference data from config, the survey inbox,
-    then readiness scores computed in SQL."""
+def load_assessment(con) -> None:
+    """The needs-assessment layer: framework and reference data from config, then readiness scores
+    computed in SQL (from the indicators and the survey answers loaded with the sources)."""
     _insert(con, "core.dimension", dimensions_table())
     known = {r[0] for r in con.execute("SELECT indicator_id FROM core.indicator").fetchall()}
     _insert(con, "core.dimension_indicator", dimension_indicators_table(known))
@@ -207,20 +213,6 @@ def load_assessment(con, survey: dict | None, run_id: str) -> None:
     _insert(con, "core.institution", institutions_table())
     _insert(con, "core.finding", study_findings_table())
     _insert_files(con, pd.DataFrame([study_source_record()]))
-    if survey and survey.get("files"):
-        d = Path(survey["dir"])
-        con.execute("INSERT INTO core.survey_response BY NAME SELECT * FROM read_parquet(?)",
-                    [str(d / "responses.parquet")])
-        con.execute("INSERT INTO core.finding BY NAME SELECT * FROM read_parquet(?)",
-                    [str(d / "findings.parquet")])
-        con.execute("INSERT INTO core.reject BY NAME SELECT ? AS run_id, * FROM read_parquet(?)",
-                    [run_id, str(d / "rejects.parquet")])
-        files = pd.DataFrame(survey["files"])
-        files = files[files["status"] != "skipped"]  # not workbooks (a README): reported in the run log only
-        files = files.assign(source_id="survey", snapshot_origin=survey.get("origin", "inbox"),
-                             recorded=True, error=files.get("reason"), publisher="survey respondents",
-                             title="Needs-assessment survey workbook (" + files["status"] + ")")
-        _insert_files(con, files)
     cfg = load_config("readiness")
     con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?)",
                 [cfg["weights"]["indicators"], cfg["weights"]["survey"], cfg["levels"]["medium_from"],
@@ -287,7 +279,7 @@ def run_checks(con) -> list[str]:
     return messages
 
 
-CARRIED_TABLES = ["observation_row", "classification"]
+CARRIED_TABLES = ["observation_row", "classification", "survey_response", "finding"]
 
 
 def carry_over(con, source_id: str, error: str | None, previous: Path | None) -> None:
@@ -301,6 +293,8 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                 # a warehouse of digigov 0.1 kept every observation in the table core.observation
                 old = "observation" if table == "observation_row" and not _columns(con, f"core.{table}", "prev") \
                     else table
+                if "source_id" not in _columns(con, f"core.{old}", "prev"):
+                    continue  # survey answers of a warehouse before 0.3 name no source
                 cols = ", ".join(sorted(_columns(con, f"core.{table}") & _columns(con, f"core.{old}", "prev")))
                 con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{old} "
                             "WHERE source_id = ?", [source_id])

@@ -93,6 +93,8 @@ def stage(folder: Path, ctx: SourceContext) -> InboxStaged:
                 else typed_frame([], FINDING_COLUMNS)).astype(FINDING_COLUMNS)
     rej_all = typed_frame(rejects, REJECT_COLUMNS)
     files = [_source_record(e, ctx.config) for e in entries if e["status"] != "skipped"]
-    return InboxStaged(tables={"survey_response": resp_all, "finding": find_all, "reject": rej_all},
+    # source_id on every table, so a build can carry a failed inbox's rows over like any source's
+    return InboxStaged(tables={"survey_response": resp_all.assign(source_id=ctx.source_id),
+                               "finding": find_all, "reject": rej_all},
                        files=files, warnings=warns, rows_loaded=int(len(resp_all)),
                        rows_rejected=int(len(rej_all)))

@@ -115,7 +115,8 @@ CREATE TABLE core.survey_response (
     score         DOUBLE,
     source_file   VARCHAR NOT NULL,
     cell          VARCHAR,
-    is_sample     BOOLEAN NOT NULL
+    is_sample     BOOLEAN NOT NULL,
+    source_id     VARCHAR         -- the inbox source whose workbook it came from
 );
 
 CREATE TABLE core.readiness_param (
