@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench bench-run clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: Python 3.11 not found (set PYTHON=...)"; exit 2; }
@@ -23,6 +23,10 @@ test: $(STAMP)
 # On demand, not part of `make test`: the WDI bulk-file benchmark (1, 5 and 15 million observations).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks --exact
+
+# On demand: a default run on the embedded snapshots, first and unchanged, --local and with Prefect.
+bench-run: $(STAMP)
+	$(BIN)/python -m tests.benchmarks run
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

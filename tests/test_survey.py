@@ -198,7 +198,7 @@ def test_round_trip_filled_like_a_user(tmp_path):
     json.dumps(summary)
     assert summary["rows_loaded"] == len(QUESTIONS) and summary["rows_rejected"] == 0
     stored = parquet(tmp_path / "work" / "survey" / "survey_response.parquet")
-    assert list(stored.columns) == list(survey.RESPONSE_COLUMNS)
+    assert list(stored.columns) == [*survey.RESPONSE_COLUMNS, "source_id"]
     assert stored.set_index("question_id").loc["GV3", "score"] == 0.75
 
 
@@ -382,7 +382,7 @@ def test_missing_or_empty_inbox(tmp_path, make):
     summary = ingest(inbox, tmp_path / "work")
     assert summary["warnings"] == staged.warnings
     resp = parquet(tmp_path / "work" / "survey" / "survey_response.parquet")
-    assert resp.empty and list(resp.columns) == list(survey.RESPONSE_COLUMNS)
+    assert resp.empty and list(resp.columns) == [*survey.RESPONSE_COLUMNS, "source_id"]
 
 
 def test_same_workbook_twice_counts_once(tmp_path):

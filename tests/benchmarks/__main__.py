@@ -1,9 +1,15 @@
-"""`python -m tests.benchmarks [--exact] [sizes...]` or `--sizes 1,5` (millions of cells): run the on-demand
-benchmarks and print markdown."""
+"""On-demand benchmarks, printed as markdown:
+
+    python -m tests.benchmarks [--exact] [--sizes 1,5]   the whole WDI bulk file (millions of cells)
+    python -m tests.benchmarks run [--repeat N]          a default run on the embedded snapshots
+"""
 
 import sys
 
-from tests.benchmarks import bench_wdi_full
+from tests.benchmarks import bench_run, bench_wdi_full
 
 if __name__ == "__main__":
-    sys.exit(bench_wdi_full.main(sys.argv[1:]))
+    args = sys.argv[1:]
+    if args[:1] == ["run"]:
+        sys.exit(bench_run.main(args[1:]))
+    sys.exit(bench_wdi_full.main(args))
