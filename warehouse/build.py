@@ -17,7 +17,7 @@ import pandas as pd
 from digigov.errors import WarehouseError
 from digigov.settings import load_config
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
-from digigov.warehouse.sqlfiles import SQL_DIR
+from digigov.warehouse.sqlfiles import SQL_DIR, run_script, sql
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
@@ -25,10 +25,6 @@ from digigov.transforms.countries import countries_table, group_members_table
 
 RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version", "seconds",
                "warehouse", "sources", "message"]
-
-
-def sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
 
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
@@ -70,14 +66,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.run", runs)
         con.execute(sql("views.sql"))
         contradictions = evaluate_findings(con)
-        counts = dict(con.execute(
-            "SELECT 'observations', count(*) FROM core.observation UNION ALL "
-            "SELECT 'aggregates', count(*) FROM core.aggregate UNION ALL "
-            "SELECT 'rejects', count(*) FROM core.reject UNION ALL "
-            "SELECT 'countries', count(*) FROM core.country UNION ALL "
-            "SELECT 'survey_responses', count(*) FROM core.survey_response UNION ALL "
-            "SELECT 'readiness', count(*) FROM core.readiness UNION ALL "
-            "SELECT 'findings', count(*) FROM core.finding").fetchall())
+        counts = dict(con.execute(sql("build/counts.sql")).fetchall())
         counts["check_problems"] = problems
         counts["changes"] = changes
         counts["contradictions"] = contradictions
@@ -144,9 +133,7 @@ def create_schema(con) -> None:
 def list_contested(con) -> None:
     """Record the indicators more than one (source, release) carries: only their values compete
     for "in force" (core.current_observation). Call once every observation is loaded."""
-    con.execute("INSERT INTO core.contested_indicator SELECT indicator_id FROM "
-                "(SELECT DISTINCT indicator_id, source_id, release FROM core.observation) "
-                "GROUP BY indicator_id HAVING count(*) > 1")
+    con.execute(sql("build/contested.sql"))
 
 
 def _is_bulk(s: dict) -> bool:
@@ -172,8 +159,7 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
         if not seeded:
             con.execute("ATTACH ? AS staged_bulk (READ_ONLY)", [str(d / STAGED_BULK)])
             try:
-                con.execute("INSERT INTO core.observation_bulk SELECT iso3, indicator_id, year, value, row, "
-                            "part_id + ? FROM staged_bulk.core.observation_bulk", [offset])
+                con.execute(sql("build/copy_bulk.sql"), {"offset": offset})
             finally:
                 con.execute("DETACH staged_bulk")
         con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
@@ -300,12 +286,7 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                             "WHERE source_id = ?", [source_id])
             if _columns(con, "core.observation_part", "prev"):
                 offset = _next_part(con)
-                con.execute("INSERT INTO core.observation_part SELECT part_id + ?, source_id, release, is_sample, "
-                            "file FROM prev.core.observation_part WHERE source_id = ?", [offset, source_id])
-                con.execute("INSERT INTO core.observation_bulk SELECT iso3, indicator_id, year, value, row, "
-                            "part_id + ? FROM prev.core.observation_bulk WHERE part_id IN "
-                            "(SELECT part_id FROM prev.core.observation_part WHERE source_id = ?)",
-                            [offset, source_id])
+                run_script(con, "build/carry_bulk.sql", {"offset": offset, "source": source_id})
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
             stale, err = ("true", "?") if error else ("stale", "error")

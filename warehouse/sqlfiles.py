@@ -1,12 +1,28 @@
-"""The warehouse's SQL lives in `.sql` files beside this module; this is how code finds them."""
+"""The warehouse's SQL lives in `.sql` files beside this module; this is how code finds and runs them."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
 
 
 def sql(name: str) -> str:
     """The text of warehouse/sql/<name> (e.g. "views.sql", "checks/gtmi_agreement.sql")."""
     return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def run_script(con, name: str, params: dict | None = None) -> None:
+    """Run every statement of a .sql file, each with the named ($name) parameters it uses.
+
+    DuckDB binds parameters to one statement only, and refuses parameters a statement does not
+    use; a file of several statements sharing parameters would otherwise need one file each.
+    Statements are split at a semicolon that ends a line, so our files keep that layout."""
+    params = params or {}
+    for statement in re.split(r";\s*\n", sql(name)):
+        body = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--")).strip()
+        if body:
+            used = {key: params[key] for key in dict.fromkeys(_PARAMETER.findall(body))}
+            con.execute(body, used)
