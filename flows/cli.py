@@ -135,11 +135,7 @@ def local_refresh():
 def prefect_refresh(runner_spec: str | None):
     """The Prefect flow with the task runner the spec names. Prefect is imported here and only
     here: a local run never pays for it."""
-    # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
-    # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    prefect_environment()
     from digigov.flows.runners import task_runner
 
     try:
@@ -204,8 +200,20 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
+def prefect_environment() -> None:
+    """Prefect settings digigov needs, unless the user set them: set before Prefect is imported."""
+    # A temporary Prefect server starts when no PREFECT_API_URL is set; its first start on a new
+    # PREFECT_HOME migrates a database and can exceed Prefect's default wait. No telemetry: offline.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The run's own lines (per-source counts, rejects, contradictions) go to the `digigov` logger;
+    # this sends them to the flow run's logs too, where a Prefect user reads a run.
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "digigov")
+
+
+def cmd_serve(args) -> int:
+    prefect_environment()
     from digigov.flows.serve import DEFAULT_CRON, serve
 
     serve(args.cron or DEFAULT_CRON, name=args.name, warehouse=args.warehouse,
