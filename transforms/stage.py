@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -36,11 +37,20 @@ CLASSIFICATION_COLUMNS = ["iso3", "scheme", "year", "category", "source_id", "re
 KEEP_CACHED = 2  # staged versions kept per source
 
 
+_WRITER = threading.local()
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    con = duckdb.connect()
+    """Write a frame as Parquet through DuckDB. One in-memory connection per thread: opening one
+    costs more than writing a typical staged frame (11 ms against 7), and a run writes about 30."""
+    con = getattr(_WRITER, "con", None)
+    if con is None:
+        con = _WRITER.con = duckdb.connect()
     con.register("frame", df)
-    con.execute("COPY frame TO '" + str(path).replace("'", "''") + "' (FORMAT parquet)")
-    con.close()
+    try:
+        con.execute("COPY frame TO '" + str(path).replace("'", "''") + "' (FORMAT parquet)")
+    finally:
+        con.unregister("frame")
 
 
 def _rows_for(clean: pd.DataFrame, flagged: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
@@ -52,16 +62,17 @@ def _rows_for(clean: pd.DataFrame, flagged: pd.DataFrame, prefix: str = "") -> p
     return rejects_frame(rows, prefix + rows["_row"].map(first))
 
 
-def stage_file(source: TableSource, f: SnapshotFile, ctx: SourceContext
+def stage_file(source: TableSource, f: SnapshotFile, ctx: SourceContext, release: str | None = None
                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(observations, rejects, classifications) of one snapshot file.
 
+    `release` when the caller knows it already: some sources read the whole file to tell.
     Raises SourceFileError when the file as a whole is unusable."""
     raw = source.read(f.path, ctx)
     check_file(raw, source.file_schema(f.path, ctx), f.path)
     clean, rejects = split_valid(raw, source.row_schema(f.path, ctx), f.path)
     mapped = source.to_observations(clean, ctx)
-    release = source.release_of(f.path, ctx)
+    release = source.release_of(f.path, ctx) if release is None else release
     parts = [rejects]
     if not mapped.excluded.empty:
         parts.append(rejects_frame(mapped.excluded, EXCLUDED + " " + mapped.excluded["reason"]))
@@ -217,11 +228,12 @@ def _stage_into(out: Path, source: Source, ctx: SourceContext, files: list[Snaps
 def _stage_tables(out: Path, source: TableSource, ctx: SourceContext, files: list[SnapshotFile]) -> dict:
     observations, rejects, classes, file_records = [], [], [], []
     for f in files:
-        obs, rej, cls = stage_file(source, f, ctx)
+        release = source.release_of(f.path, ctx)
+        obs, rej, cls = stage_file(source, f, ctx, release)
         observations.append(obs)
         rejects.append(rej)
         classes.append(cls)
-        file_records.append(_file_record(f, ctx, release=source.release_of(f.path, ctx),
+        file_records.append(_file_record(f, ctx, release=release,
                                          last_updated=_last_updated(source, f, ctx),
                                          rows_loaded=len(obs), rows_rejected=len(rej)))
     obs_all = pd.concat(observations, ignore_index=True)
