@@ -32,6 +32,13 @@ def warehouse_path(override: str | os.PathLike | None = None) -> Path:
     return Path(env).resolve() if env else home() / "digigov.duckdb"
 
 
+def cache_dir() -> Path:
+    """Where staged rows are kept between runs: DIGIGOV_CACHE, else <home>/cache. Entries are keyed
+    by a fingerprint of input, code and config, so homes (e.g. test runs) can share one folder."""
+    env = os.environ.get("DIGIGOV_CACHE")
+    return Path(env).resolve() if env else home() / "cache"
+
+
 def fetched_snapshots() -> Path:
     """Where --online stores what it downloads; later offline runs prefer these to the embedded ones."""
     return home() / "snapshots"

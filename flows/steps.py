@@ -7,7 +7,7 @@ engine can run them anywhere: in this process, in a thread pool, on a Dask worke
 from __future__ import annotations
 
 from digigov.errors import DigigovError
-from digigov.settings import home
+from digigov.settings import cache_dir
 from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_source
 from digigov.warehouse.build import build
@@ -25,6 +25,6 @@ def stage(source_id: str, snapshots: str | None, work_dir: str, inbox: str | Non
     back as {"error": …}, not as an exception, so the pipeline decides: stale source or failed run.
     `inbox` is the folder an inbox source (the survey) reads; publisher sources ignore it."""
     try:
-        return stage_source(source_id, snapshots, work_dir, cache_dir=home() / "cache" / "staged", inbox=inbox)
+        return stage_source(source_id, snapshots, work_dir, cache_dir=cache_dir() / "staged", inbox=inbox)
     except DigigovError as exc:
         return {"source_id": source_id, "error": str(exc)}

@@ -5,22 +5,19 @@ import openpyxl
 import pytest
 
 from digigov.flows.cli import main
-from digigov.flows.refresh import refresh
 from digigov.settings import load_config
 from digigov.sources.survey import write_template
 from tests.conftest import query
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
 FOCUS = ["ARM", "AZE", "GEO", "KAZ", "KGZ", "TJK", "UZB"]
 # Annex 1 of the study: (responsible bodies, agencies) per country
 ANNEX_1 = {"ARM": (2, 1), "AZE": (1, 3), "GEO": (1, 2), "KAZ": (1, 3), "KGZ": (1, 2), "TJK": (1, 0), "UZB": (2, 2)}
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory, prefect_harness):
-    path = tmp_path_factory.mktemp("assessment") / "w.duckdb"
-    refresh(warehouse=str(path))
-    return path
+@pytest.fixture
+def wh(warehouse):
+    """The session warehouse (conftest.py), read only."""
+    return warehouse
 
 
 def test_nine_dimensions_with_their_indicators(wh):
@@ -105,7 +102,7 @@ def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsy
     resp.cell(fields["date"], 2).value = "2026-11-20"
     wb.save(path)
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
     got = dict(query(wh, "SELECT question_id, score FROM survey_responses WHERE iso3 = 'KGZ' AND score IS NOT NULL"))
     assert got == {"NP1": 1.0, "NP2": 0.5, "GV1": 1.0, "SP3": 0.75, "ED2": 0.35}
     assert query(wh, "SELECT bool_or(is_sample) FROM survey_responses")[0][0] is False
@@ -122,7 +119,7 @@ def test_a_bad_workbook_is_quarantined_and_the_good_ones_load(tmp_path):
     write_template(inbox / "bad.xlsx", country="KAZ", answers={"NP1": "maybe"})
     (inbox / "notes.xlsx").write_text("not a workbook")
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
     assert query(wh, "SELECT DISTINCT iso3 FROM survey_responses") == [("UZB",)]
     reasons = [r[0] for r in query(wh, "SELECT file || ': ' || reason FROM rejects WHERE source_id = 'survey' ORDER BY 1")]
     assert any(r.startswith("bad.xlsx") and "'maybe'" in r and "Answers" in r for r in reasons), reasons

@@ -7,19 +7,18 @@ import shutil
 import pytest
 
 from digigov.flows.cli import main
+from digigov.flows.local import refresh as local_refresh
 from tests.conftest import query
-
-pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 GOOD = "EGOV_DATA_2020.csv"
 
 
 @pytest.fixture(scope="module")
-def first_build(tmp_path_factory, prefect_harness):
-    """One warehouse published from the embedded snapshots, built once for the module."""
-    folder = tmp_path_factory.mktemp("first")
-    wh = folder / "wh.duckdb"
-    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+def first_build(tmp_path_factory):
+    """One warehouse published from the embedded snapshots of un_egov alone, built once for the
+    module (smaller than the session warehouse, so each run against a copy is quicker)."""
+    wh = tmp_path_factory.mktemp("first") / "wh.duckdb"
+    local_refresh(warehouse=str(wh), only=["un_egov"])
     return wh
 
 
@@ -53,7 +52,8 @@ def good_bytes():
 def run_bad(tmp_path, published, capsys, content, name=GOOD, *extra):
     before = fingerprint(published)
     folder = one_file_folder(tmp_path, content, name)
-    code = main(["run", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(published), *extra])
+    code = main(["run", "--local", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(published),
+                 *extra])
     err = capsys.readouterr().err
     return code, err, before
 
@@ -136,7 +136,8 @@ def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy
     path = snapshot_copy / "un_egov" / GOOD
     path.write_bytes(path.read_bytes().replace(b"0.83750", b"0.93750"))
     before = observations_fingerprint(published)
-    code = main(["run", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse", str(published)])
+    code = main(["run", "--local", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse",
+                 str(published)])
     err = capsys.readouterr().err
     assert code == 0 and "bytes do not match the manifest" in err and GOOD in err
     assert observations_fingerprint(published) == before
@@ -146,7 +147,7 @@ def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy
 def test_a_failed_source_with_nothing_published_before_is_listed_as_failed(tmp_path, capsys):
     folder = one_file_folder(tmp_path, b"")
     wh = tmp_path / "fresh.duckdb"
-    assert main(["run", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--snapshots", str(folder), "--warehouse", str(wh)]) == 0
     assert "FAILED" in capsys.readouterr().out
     assert query(wh, "SELECT source_id, stale, error LIKE '%file is empty%' FROM sources "
                      "WHERE source_id = 'un_egov'") == [("un_egov", True, True)]
@@ -154,9 +155,10 @@ def test_a_failed_source_with_nothing_published_before_is_listed_as_failed(tmp_p
 
 
 def test_unknown_source_and_missing_folder_are_usage_errors(tmp_path, capsys):
-    assert main(["run", "--only", "nope", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert main(["run", "--local", "--only", "nope", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "unknown source 'nope'" in capsys.readouterr().err
-    assert main(["run", "--snapshots", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert main(["run", "--local", "--snapshots", str(tmp_path / "missing"),
+                 "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists()
 
@@ -177,7 +179,7 @@ def test_a_damaged_workbook_fails_its_source_and_the_others_still_load(tmp_path,
             cell.value = "People"
     wb.save(folder / "DAIforweb.xlsx")
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--snapshots", str(folder.parent), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--snapshots", str(folder.parent), "--warehouse", str(wh)]) == 0
     err = capsys.readouterr().err
     assert "wb_dai: FAILED" in err and "DAIforweb.xlsx" in err
     assert "sheet 'Sheet1'" in err and "'DAI People Sub-index'" in err

@@ -1,4 +1,4 @@
-"""Excel export: a real warehouse built by the real flow, every workbook re-opened with openpyxl.
+"""Excel export: the session warehouse (built by the real pipeline), every workbook re-opened with openpyxl.
 
 Expected values are read from the warehouse itself (read-only DuckDB), never typed in, except the
 UN's own published world averages, which the README documents.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -28,20 +27,12 @@ TABLE_SHEETS = [s for s in SHEETS if s not in ("Cover", "Charts")]
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, prefect_harness):
-    from digigov.flows.refresh import refresh
-
-    wh = tmp_path_factory.mktemp("export-wh") / "digigov.duckdb"
-    refresh(warehouse=str(wh))
-    return wh
-
-
-@pytest.fixture(scope="module")
-def default_export(warehouse, tmp_path_factory):
+def default_export(built_warehouse, tmp_path_factory):
+    """The default workbook of the session warehouse, written once and re-opened for the module."""
     out = tmp_path_factory.mktemp("export-out") / "extract.xlsx"
-    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
-    result = export_workbook(warehouse, out)
-    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before, "the export changed the warehouse"
+    before = hashlib.sha256(built_warehouse.read_bytes()).hexdigest()
+    result = export_workbook(built_warehouse, out)
+    assert hashlib.sha256(built_warehouse.read_bytes()).hexdigest() == before, "the export changed the warehouse"
     return result, load_workbook(out)
 
 
@@ -127,9 +118,8 @@ def test_cover_names_countries_run_and_sample_data(default_export, warehouse):
     assert "SAMPLE" in text and "None: no part" not in text
 
 
-def test_cover_says_when_nothing_rests_on_sample_data(warehouse, tmp_path):
-    wh = tmp_path / "clean.duckdb"
-    shutil.copy(warehouse, wh)
+def test_cover_says_when_nothing_rests_on_sample_data(warehouse_copy, tmp_path):
+    wh = warehouse_copy
     with duckdb.connect(str(wh)) as con:
         for table in ("core.survey_response", "core.finding", "core.readiness"):
             con.execute(f"DELETE FROM {table} WHERE " + ("uses_sample" if table == "core.readiness" else "is_sample"))
@@ -303,12 +293,11 @@ def test_every_indicator_row_has_the_world_average_and_comparators_of_its_year(d
     assert n_comparator_values > len(rows)  # most rows have both comparators' values
 
 
-def test_pivoted_columns_follow_the_selection_not_the_data(warehouse, tmp_path):
+def test_pivoted_columns_follow_the_selection_not_the_data(warehouse_copy, tmp_path):
     """Country columns come from the selection and the comparator group, in that order, whether or not
     the country has values: a comparator without any keeps its blank column, and a country without
     readiness cells keeps its row."""
-    wh = tmp_path / "wh.duckdb"
-    shutil.copy(warehouse, wh)
+    wh = warehouse_copy
     with duckdb.connect(str(wh)) as con:
         con.execute("INSERT INTO core.country_group SELECT 'comparator', any_value(label), false, 'SXM' "
                     "FROM core.country_group WHERE group_id = 'comparator'")
@@ -373,9 +362,8 @@ def test_year_option_and_country_selection(warehouse, tmp_path):
     assert result["charts"] == 2
 
 
-def test_text_that_looks_like_a_formula_stays_text(warehouse, tmp_path):
-    wh = tmp_path / "wh.duckdb"
-    shutil.copy(warehouse, wh)
+def test_text_that_looks_like_a_formula_stays_text(warehouse_copy, tmp_path):
+    wh = warehouse_copy
     statement = '=HYPERLINK("http://example.invalid/x","click me")'
     with duckdb.connect(str(wh)) as con:
         con.execute("INSERT INTO core.finding (finding_id, iso3, dimension_id, topic, statement, evidence, "

@@ -4,25 +4,13 @@ and on the waits urllib3 asked for, never on wall time."""
 
 import socket
 import threading
-import time
-import types
 
 import pytest
 import requests
-import urllib3.util.retry
 from werkzeug import Response
 
 from digigov.errors import FetchError
 from digigov.sources.http import get_bytes, retrying_session
-
-
-@pytest.fixture
-def waits(monkeypatch) -> list[float]:
-    """The waits urllib3's Retry asks for, in order (it sleeps through its module's `time`)."""
-    asked = []
-    monkeypatch.setattr(urllib3.util.retry, "time",
-                        types.SimpleNamespace(sleep=asked.append, time=time.time))
-    return asked
 
 
 def answers(httpserver, path: str, *responses: Response) -> None:

@@ -1,4 +1,5 @@
-"""--online against a real HTTP server on 127.0.0.1 serving the real egovkb files."""
+"""--online against a real HTTP server on 127.0.0.1 serving the real egovkb files. The local engine
+runs them: fetching and its fallbacks are the pipeline's; one fallback is also run by Prefect."""
 
 import json
 
@@ -11,7 +12,6 @@ from digigov.sources.http import get_bytes
 from digigov.errors import FetchError
 from tests.conftest import query
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
 YEARS = (2003, 2004, 2005, 2008, 2010, 2012, 2014, 2016, 2018, 2020, 2022, 2024)
 
 
@@ -26,7 +26,7 @@ def test_online_fetch_stores_a_new_snapshot_and_uses_it(httpserver, monkeypatch,
     serve_all(httpserver, lambda name, data: data.replace(b"0.83750", b"0.83751") if "2020" in name else data)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     stored = isolated_home / "snapshots" / "un_egov"
     manifest = json.loads((stored / "manifest.json").read_text())
     assert len(manifest["files"]) == 12
@@ -34,15 +34,18 @@ def test_online_fetch_stores_a_new_snapshot_and_uses_it(httpserver, monkeypatch,
     assert query(wh, "SELECT value FROM observations WHERE iso3='KAZ' AND year=2020 AND indicator_id='un.egdi'")[0][0] == 0.83751
     assert query(wh, "SELECT DISTINCT snapshot_origin, stale FROM sources WHERE source_id = 'un_egov'") == [("fetched", False)]
     # a later offline run uses that last fetched snapshot
-    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     assert query(wh, "SELECT DISTINCT snapshot_origin FROM sources WHERE source_id = 'un_egov'") == [("fetched",)]
 
 
-def test_failed_fetch_falls_back_with_a_warning_and_marks_stale(httpserver, monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("engine", [pytest.param(["--local"], id="local"),
+                                    pytest.param([], marks=pytest.mark.prefect, id="prefect")])
+def test_failed_fetch_falls_back_with_a_warning_and_marks_stale(httpserver, monkeypatch, tmp_path, capsys, engine):
+    """Also with Prefect: the failed fetch is a failed task there, and the run must still go on."""
     httpserver.expect_request("/egov/EGOV_DATA_2003.csv").respond_with_data("down", status=503)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", *engine, "--online", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     captured = capsys.readouterr()
     assert "fetch failed, using the last good snapshot" in captured.err and "HTTP 503" in captured.err
     assert "STALE" in captured.out
@@ -55,14 +58,15 @@ def test_strict_makes_a_failed_fetch_fail_the_run(httpserver, monkeypatch, tmp_p
     httpserver.expect_request("/egov/EGOV_DATA_2003.csv").respond_with_data("down", status=500)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--online", "--strict", "--only", "un_egov", "--warehouse", str(wh)]) == 1
+    assert main(["run", "--local", "--online", "--strict", "--only", "un_egov", "--warehouse", str(wh)]) == 1
     assert "--strict" in capsys.readouterr().err and not wh.exists()
 
 
 def test_an_html_page_is_never_stored_as_a_snapshot(httpserver, monkeypatch, tmp_path, isolated_home, capsys):
     serve_all(httpserver, lambda name, data: b"<html><body>Maintenance</body></html>" if "2024" in name else data)
     monkeypatch.setenv("DIGIGOV_UN_EGOV_URL", httpserver.url_for("/egov"))
-    assert main(["run", "--online", "--only", "un_egov", "--warehouse", str(tmp_path / "w.duckdb")]) == 0
+    assert main(["run", "--local", "--online", "--only", "un_egov",
+                 "--warehouse", str(tmp_path / "w.duckdb")]) == 0
     assert "not with the egovkb CSV layout" in capsys.readouterr().err
     assert not (isolated_home / "snapshots" / "un_egov").exists()
 

@@ -1,4 +1,5 @@
-"""End to end: the Prefect flow on the embedded snapshots into a real DuckDB file."""
+"""End to end on the embedded snapshots into a real DuckDB file: the data of the session warehouse
+(built by the local engine), the same data from the Prefect flow, publishing, killed runs, --only."""
 
 import json
 import os
@@ -13,14 +14,12 @@ import pytest
 
 from digigov.errors import WarehouseError
 from digigov.flows.cli import main
-from digigov.flows.refresh import refresh
+from digigov.flows.local import refresh as local_refresh
 from digigov.settings import EMBEDDED_SNAPSHOTS
 from digigov.warehouse.publishing import writer_lock
 from digigov.warehouse.query import query as wh_query
-from tests.conftest import query
+from tests.conftest import FIXTURES, query
 from tests.view_fingerprint import fingerprints
-
-pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 SEED_2020 = {"ARM": (0.7136, 0.7500), "AZE": (0.7100, 0.6905), "GEO": (0.7174, 0.6429),
              "KAZ": (0.8375, 0.8810), "KGZ": (0.6749, 0.7143), "TJK": (0.4649, 0.3452),
@@ -28,12 +27,15 @@ SEED_2020 = {"ARM": (0.7136, 0.7500), "AZE": (0.7100, 0.6905), "GEO": (0.7174, 0
 PUBLIC_VIEWS = {"countries", "indicators", "sources", "observations", "aggregates", "runs", "rejects"}
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, prefect_harness):
-    wh = tmp_path_factory.mktemp("e2e") / "digigov.duckdb"
-    result = refresh(warehouse=str(wh))
-    assert result["warehouse"] == str(wh)
-    return wh
+def test_every_public_view_is_what_the_previous_release_published(warehouse):
+    """The embedded snapshots give the same published data as digigov 0.2.0 did, view by view
+    (tests/fixtures/baseline/README.md): a refactor must not change data unnoticed."""
+    baseline = json.loads((FIXTURES / "baseline" / "views.json").read_text(encoding="utf-8"))
+    got = fingerprints(warehouse)
+    differ = {v: {"baseline": baseline.get(v), "now": got.get(v)} for v in sorted(set(baseline) | set(got))
+              if baseline.get(v) != got.get(v)}
+    assert not differ, "views that differ from the 0.2.0 baseline:\n" + json.dumps(differ, indent=1)
+    assert got == baseline
 
 
 def test_seed_2020_figures_for_the_seven_countries(warehouse):
@@ -88,50 +90,58 @@ def test_a_new_survey_year_is_picked_up_without_code_change(tmp_path, snapshot_c
     text = (snapshot_copy / "un_egov" / "EGOV_DATA_2024.csv").read_text(encoding="utf-8")
     (snapshot_copy / "un_egov" / "EGOV_DATA_2026.csv").write_text(text.replace("\n2024,", "\n2026,"), encoding="utf-8")
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--snapshots", str(snapshot_copy), "--warehouse", str(wh)]) == 0
     assert "EGOV_DATA_2026.csv: not in manifest.json" in capsys.readouterr().err
     assert query(wh, "SELECT count(DISTINCT iso3) FROM observations WHERE year=2026")[0][0] == 193
     assert query(wh, "SELECT n_countries FROM aggregates WHERE group_id='world' AND indicator_id='un.egdi' AND year=2026")[0][0] == 193
     assert query(wh, "SELECT recorded FROM sources WHERE file='EGOV_DATA_2026.csv'")[0][0] is False
 
 
-@pytest.mark.parametrize("engine", [[], ["--local"]], ids=["prefect", "local"])
-def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse, engine):
-    wh = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, wh)
+@pytest.mark.parametrize("engine", [pytest.param([], marks=pytest.mark.prefect, id="prefect"),
+                                    pytest.param(["--local"], id="local")])
+def test_a_killed_run_leaves_the_old_warehouse(tmp_path, warehouse_copy, engine):
+    """Both engines: the publish runs as a Prefect task in one and as a plain call in the other."""
+    wh = warehouse_copy
     before = query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all")
     # A real `digigov run`, killed with SIGKILL after its new file is fully built, before publishing.
     script = ("import os, signal, sys; import digigov.warehouse.publishing as p; "
               "p.publish = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
               "from digigov.flows.cli import main; "
               f"sys.exit(main(['run', *{engine!r}, '--only', 'un_egov', '--warehouse', sys.argv[1]]))")
-    from prefect.settings import PREFECT_API_URL
+    env = dict(os.environ)
+    if not engine:
+        from prefect.settings import PREFECT_API_URL
 
+        env["PREFECT_API_URL"] = PREFECT_API_URL.value()
     log = tmp_path / "run.log"
     with open(log, "w") as out:  # a file, not a pipe: nothing can hold the test up
         proc = subprocess.run([sys.executable, "-c", script, str(wh)], stdout=out, stderr=subprocess.STDOUT,
-                              env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}, timeout=300)
+                              env=env, timeout=300)
     assert proc.returncode == -signal.SIGKILL, log.read_text()
     assert list(tmp_path.glob(".w.duckdb.*.building"))  # the unpublished build is left aside ...
     assert query(wh, "SELECT count(*), (SELECT max(run_id) FROM runs) FROM observations_all") == before
     # ... and the next run takes the (released) lock, publishes, and clears the stray file
-    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", *engine, "--only", "un_egov", "--warehouse", str(wh)]) == 0
     assert not list(tmp_path.glob(".w.duckdb.*.building"))
     statuses = [r[0] for r in query(wh, "SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["succeeded", "interrupted", "succeeded"]
 
 
+@pytest.mark.prefect
 def test_a_local_run_publishes_the_same_views_as_the_prefect_flow(tmp_path, warehouse):
-    local = tmp_path / "local.duckdb"
-    assert main(["run", "--local", "--warehouse", str(local)]) == 0
-    assert fingerprints(local) == fingerprints(warehouse)
+    """The one full run of the Prefect flow: the same public views as the local engine's build."""
+    flow = tmp_path / "prefect.duckdb"
+    assert main(["run", "--warehouse", str(flow)]) == 0
+    assert fingerprints(flow) == fingerprints(warehouse)
 
 
-def test_both_engines_print_the_same_summary(tmp_path, warehouse, capsys):
+@pytest.mark.prefect
+def test_both_engines_print_the_same_summary(tmp_path, built_warehouse, capsys):
     outputs = {}
     for engine in ([], ["--local"]):
         wh = tmp_path / f"w{len(outputs)}.duckdb"
-        shutil.copy(warehouse, wh)
+        shutil.copy(built_warehouse, wh)
+        wh.chmod(0o644)
         assert main(["run", *engine, "--only", "wb_dai,itu", "--warehouse", str(wh)]) == 0
         outputs[tuple(engine)] = capsys.readouterr().out.splitlines()
     prefect, local = outputs[()], outputs[("--local",)]
@@ -141,9 +151,8 @@ def test_both_engines_print_the_same_summary(tmp_path, warehouse, capsys):
     assert re.fullmatch(r"pipeline [0-9.]+ s, total [0-9.]+ s", local[-1])
 
 
-def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
-    wh = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, wh)
+def test_readers_keep_working_while_a_run_builds(warehouse_copy):
+    wh = warehouse_copy
     held = __import__("duckdb").connect(str(wh), read_only=True)  # a reader open across the publish
     old_runs = held.execute("SELECT count(*) FROM runs").fetchone()[0]
     done, results, errors = threading.Event(), [], []
@@ -158,7 +167,7 @@ def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
     t = threading.Thread(target=reader)
     t.start()
     try:
-        refresh(warehouse=str(wh), only=["un_egov"])
+        local_refresh(warehouse=str(wh), only=["un_egov"])
     finally:
         done.set()
         t.join()
@@ -171,7 +180,7 @@ def test_readers_keep_working_while_a_run_builds(tmp_path, warehouse):
 def test_a_second_writer_is_refused_with_the_running_run_named(tmp_path, capsys):
     wh = tmp_path / "w.duckdb"
     with writer_lock(wh, "RUN-A"):
-        assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 1
+        assert main(["run", "--local", "--only", "un_egov", "--warehouse", str(wh)]) == 1
     err = capsys.readouterr().err
     assert "being built by digigov run RUN-A" in err and not wh.exists()
     with pytest.raises(WarehouseError):
@@ -180,12 +189,11 @@ def test_a_second_writer_is_refused_with_the_running_run_named(tmp_path, capsys)
                 pass
 
 
-def test_only_refreshes_the_named_sources_and_keeps_the_others(tmp_path, warehouse):
-    wh = tmp_path / "w.duckdb"
-    shutil.copy(warehouse, wh)
+def test_only_refreshes_the_named_sources_and_keeps_the_others(warehouse_copy):
+    wh = warehouse_copy
     before = query(wh, "SELECT source_id, count(*), round(sum(value), 6) FROM observations_all GROUP BY 1 ORDER BY 1")
     assert len(before) >= 8
-    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     after = query(wh, "SELECT source_id, count(*), round(sum(value), 6) FROM observations_all GROUP BY 1 ORDER BY 1")
     assert after == before
     assert query(wh, "SELECT count(*) FROM sources WHERE stale")[0][0] == 0

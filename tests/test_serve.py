@@ -1,14 +1,13 @@
 """`serve`: argument checks, and one scheduled deployment served against a real Prefect server.
 
-The integration test runs what an operator runs: `prefect server start` and a serving process,
-each a subprocess in its own process group so teardown can stop them and every child they spawn.
+The integration test runs what an operator runs: `prefect server start` (tests/prefect_server.py,
+started when the session starts so it comes up while other tests run) and a serving process, each a
+subprocess in its own process group so teardown can stop them and every child they spawn.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import yaml
 from digigov.errors import DigigovError
 from digigov.flows import serve as serve_mod
 from tests.conftest import query
+from tests.prefect_server import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_WAIT, DEPLOYMENT_WAIT, RUN_WAIT = 120, 120, 300
@@ -57,7 +57,7 @@ def test_no_api_url_asks_for_a_real_server(monkeypatch):
 def test_unreachable_server_gets_the_same_hint(monkeypatch):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}):
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
         with pytest.raises(DigigovError, match="no Prefect server answers") as err:
             serve_mod.serve()
     assert "prefect server start" in str(err.value)
@@ -76,35 +76,9 @@ def test_prefect_yaml_schedules_the_same_weekly_refresh():
     assert "prefect.deployments.steps.set_working_directory" in project["pull"][0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(cmd: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Popen:
-    """A subprocess in a new session (process group), output to `log`."""
-    with open(log, "wb") as fh:
-        return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the whole group (runner and flow-run children, server and its services), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
-def _wait(what: str, check, timeout: float, procs: dict[str, subprocess.Popen], every: float = 0.5):
-    """Poll `check` until it returns something truthy; fail early if a subprocess died."""
+def _wait(what: str, check, timeout: float, procs: dict[str, subprocess.Popen], every: float = 0.2):
+    """Poll `check` until it returns something truthy; fail early if a subprocess died. Polling
+    often costs the local API nothing and ends each wait as soon as its condition holds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name, proc in procs.items():
@@ -117,34 +91,26 @@ def _wait(what: str, check, timeout: float, procs: dict[str, subprocess.Popen], 
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
-def test_served_deployment_runs_and_publishes(tmp_path, isolated_home):
+def test_served_deployment_runs_and_publishes(tmp_path, isolated_home, prefect_server):
     import httpx
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
+    url = prefect_server.url
     warehouse = tmp_path / "wh" / "digigov.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
-        PREFECT_UI_ENABLED="false",  # nothing to look at; saves preparing the UI bundle
         PREFECT_LOGGING_LEVEL="INFO",
         DIGIGOV_HOME=str(isolated_home),
         DIGIGOV_WAREHOUSE=str(warehouse),
     )  # DIGIGOV_*_URL come from isolated_home: a closed local port
-    server_env = dict(env)
     serve_env = dict(env, PREFECT_API_URL=url,
                      PREFECT_RUNNER_POLL_FREQUENCY="1")  # pick the triggered run up in ~1 s, not 10
-    logs = {"server": tmp_path / "server.log", "serve": tmp_path / "serve.log"}
-    procs: dict[str, subprocess.Popen] = {}
+    logs = {"server": prefect_server.log, "serve": tmp_path / "serve.log"}
+    procs: dict[str, subprocess.Popen] = {"server": prefect_server.proc}
     t0 = time.monotonic()
     try:
-        procs["server"] = _start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                  "--port", str(port)], server_env, logs["server"], tmp_path)
-
         def healthy():
             try:
                 return httpx.get(f"{url}/health", timeout=2).status_code == 200
@@ -155,8 +121,8 @@ def test_served_deployment_runs_and_publishes(tmp_path, isolated_home):
         t_server = time.monotonic() - t0
         # The schedule is the default weekly one; the test triggers its run by hand. online=False:
         # the run must not fetch (the URLs point at a closed port anyway).
-        procs["serve"] = _start([sys.executable, "-m", "digigov.flows.cli", "serve", "--name", "digigov-test",
-                                 "--offline"], serve_env, logs["serve"], tmp_path)
+        procs["serve"] = start([sys.executable, "-m", "digigov.flows.cli", "serve", "--name", "digigov-test",
+                                "--offline"], serve_env, logs["serve"], tmp_path)
 
         with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
             def deployment():
@@ -174,17 +140,17 @@ def test_served_deployment_runs_and_publishes(tmp_path, isolated_home):
                 state = client.read_flow_run(run.id).state
                 return state if state is not None and state.is_final() else None
 
-            state = _wait(f"flow run {run.id} to finish", final_state, RUN_WAIT, procs, every=1)
+            state = _wait(f"flow run {run.id} to finish", final_state, RUN_WAIT, procs)
         assert state.type.value == "COMPLETED", f"flow run ended {state.type.value}: {state.message}"
         assert warehouse.is_file(), "the run completed but published no warehouse"
         assert query(warehouse, "SELECT count(*) FROM observations")[0][0] > 0
         assert query(warehouse, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0] >= 1
-        print(f"server up in {t_server:.1f} s, whole test {time.monotonic() - t0:.1f} s")
+        print(f"server up after another {t_server:.1f} s, whole test {time.monotonic() - t0:.1f} s")
     except BaseException:
         for name, log in logs.items():
             print(f"===== {name} log ({log}) =====")
             print(log.read_text(errors="replace")[-20000:] if log.exists() else "(none)")
         raise
     finally:
-        for proc in reversed(list(procs.values())):
-            _stop(proc)
+        if "serve" in procs:
+            stop(procs["serve"])  # the server is the session's: conftest.py stops it at the end

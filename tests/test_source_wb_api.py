@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -169,16 +168,14 @@ def test_persistent_503_fails_after_the_retries(httpserver):
     assert len(httpserver.log) == 3  # first try + DIGIGOV_HTTP_RETRIES=2
 
 
-def test_429_retry_after_is_honoured(httpserver):
+def test_429_retry_after_is_honoured(httpserver, waits):
     pages = paged(records(USER), 1000)
     httpserver.expect_oneshot_request("/v2/country/all/indicator/IT.NET.USER.ZS").respond_with_data(
         "slow down", status=429, headers={"Retry-After": "1"})
     serve(httpserver, "IT.NET.USER.ZS", pages, 1000)
-    start = time.monotonic()
     out = wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), httpserver.url_for("/v2"))
-    waited = time.monotonic() - start
     assert [resp.status_code for _, resp in httpserver.log] == [429, 200]
-    assert waited >= 0.95  # the 1 s Retry-After, not the 0.05 s backoff of the test settings
+    assert waits == [1]  # the 1 s Retry-After, not the 0.05 s backoff of the test settings
     assert json.loads(out["IT.NET.USER.ZS.json"])[0][0]["total"] == 55
 
 
@@ -193,11 +190,10 @@ def test_hung_connection_times_out_and_fails(threaded_server, monkeypatch):
         return Response(paged(records(USER), 1000)[0], content_type="application/json")
 
     server.expect_request("/v2/country/all/indicator/IT.NET.USER.ZS").respond_with_handler(hang)
-    start = time.monotonic()
+    # a client that waited out the hang would get the page and not raise: the timeout ended each try
     with pytest.raises(FetchError, match=r"page 1: .*3 attempt\(s\): (ReadTimeout|ConnectionError|Timeout)"):
         wb_api.fetch(ctx(["IT.NET.USER.ZS"], 1000), server.url_for("/v2"))
     assert calls == ["1", "1", "1"]
-    assert time.monotonic() - start < 5  # three 0.3 s timeouts and short backoffs, not the 10 s hang
 
 
 def test_hung_connection_then_success(threaded_server, monkeypatch):

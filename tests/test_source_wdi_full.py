@@ -323,7 +323,6 @@ def test_the_build_starts_from_the_staged_file_and_shifts_the_parts_of_others(tm
                    ("wdi_full_other", "GEO", 1999, 4.0, "WDICSV.csv")]
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
     """`digigov run --only wdi_full --snapshots DIR`, then `digigov run --only un_egov`: the
     second run carries the wdi_full rows over, and the observations view shows them."""
@@ -334,17 +333,19 @@ def test_a_user_loads_the_whole_file_then_refreshes_another_source(tmp_path):
     snap.mkdir(parents=True)
     write_csv(snap / "WDICSV.csv", GOOD)
     wh = tmp_path / "w.duckdb"
-    assert main(["run", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"),
+                 "--warehouse", str(wh)]) == 0
     sql = ("SELECT iso3, indicator_id, year, value, source_id FROM observations_all "
            "WHERE source_id = 'wdi_full' ORDER BY ALL")
     first = query(wh, sql)
     assert len(first) == 5 and ("XKX", "wdi.SP.POP.TOTL", 2000, 1700000.0, "wdi_full") in first
-    assert main(["run", "--only", "un_egov", "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "un_egov", "--warehouse", str(wh)]) == 0
     assert query(wh, sql) == first
     assert query(wh, "SELECT count(*) FROM observations WHERE source_id = 'un_egov'")[0][0] > 10_000
     assert query(wh, "SELECT count(*) FROM core.observation_part WHERE source_id = 'wdi_full'")[0][0] == 1
     # the same file again: its staged DuckDB file is reused from the cache, rows unchanged
-    assert main(["run", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"), "--warehouse", str(wh)]) == 0
+    assert main(["run", "--local", "--only", "wdi_full", "--snapshots", str(tmp_path / "snaps"),
+                 "--warehouse", str(wh)]) == 0
     assert query(wh, sql) == first
     assert query(wh, "SELECT sources->'wdi_full'->>'reused' FROM runs ORDER BY started_at DESC LIMIT 1")[0][0] == "true"
 

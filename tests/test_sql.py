@@ -10,11 +10,10 @@ from digigov.flows.cli import main
 from tests.conftest import query
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory, prefect_harness):
-    path = tmp_path_factory.mktemp("sql") / "digigov.duckdb"
-    assert main(["run", "--warehouse", str(path)]) == 0
-    return path
+@pytest.fixture
+def wh(warehouse):
+    """The session warehouse (conftest.py), read only."""
+    return warehouse
 
 
 EXAMPLE = ("SELECT iso3, round(value, 4) AS egdi FROM observations "
