@@ -111,3 +111,26 @@ def test_the_lock_is_held_against_other_processes_and_released_after(tmp_path):
     assert held.returncode == 1 and "being built by digigov run RUN-A" in held.stderr
     free = subprocess.run([sys.executable, "-c", other, str(wh)], capture_output=True, text=True, timeout=120)
     assert free.returncode == 0 and free.stdout.strip() == "acquired", free.stderr
+
+
+def test_a_second_writer_arriving_before_the_owner_note_still_names_the_run(tmp_path):
+    """The holder writes its note just after taking the lock: a writer refused in between waits
+    for the note instead of blaming "another process"."""
+    import threading
+
+    from filelock import FileLock
+
+    from digigov.warehouse.publishing import owner_path
+
+    wh = tmp_path / "w.duckdb"
+    held = FileLock(wh.with_name(wh.name + ".lock"), thread_local=False)
+    held.acquire()
+    try:
+        note = threading.Timer(0.2, lambda: owner_path(wh).write_text("digigov run R-early (pid 1)"))
+        note.start()
+        with pytest.raises(WarehouseError, match=r"being built by digigov run R-early \(pid 1\)"):
+            with writer_lock(wh, "R-late"):
+                pass
+        note.join()
+    finally:
+        held.release()

@@ -71,11 +71,19 @@ def writer_lock(warehouse: Path, run_id: str, wait_seconds: float = 0.0) -> Iter
         lock.release()
 
 
-def _holder(warehouse: Path) -> str:
-    try:
-        return owner_path(warehouse).read_text(encoding="utf-8").strip() or "another process"
-    except OSError:  # the holder has not written it yet, or has just finished
-        return "another process"
+def _holder(warehouse: Path, patience: float = 1.0) -> str:
+    """Who holds the lock, as its note says. The holder writes the note just after taking the
+    lock, so a second writer arriving in between waits a moment for it rather than naming
+    nobody; a note that never comes (the holder has just finished) gives "another process"."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            note = owner_path(warehouse).read_text(encoding="utf-8").strip()
+        except OSError:
+            note = ""
+        if note or time.monotonic() >= deadline:
+            return note or "another process"
+        time.sleep(0.02)
 
 
 def _write_atomically(path: Path, text: str) -> None:
