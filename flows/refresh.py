@@ -7,6 +7,8 @@ this module, runners.py and serve.py do.
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 
 from prefect import flow, task
@@ -92,5 +94,8 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
     its last published rows. Both are marked stale with the error, and the run goes on with a
     warning, unless `strict`, when the run fails and nothing is published."""
+    progress_lines = logging.getLogger("digigov")
+    if progress_lines.level == logging.NOTSET:  # a served run's own process: no CLI set it up
+        progress_lines.setLevel(logging.INFO)   # its progress lines are what the run's logs show
     return refresh_with(PrefectEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
                         strict=strict, inbox=inbox)

@@ -145,6 +145,23 @@ def test_served_deployment_runs_and_publishes(tmp_path, isolated_home, prefect_s
         assert warehouse.is_file(), "the run completed but published no warehouse"
         assert query(warehouse, "SELECT count(*) FROM observations")[0][0] > 0
         assert query(warehouse, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0] >= 1
+        # What a Prefect user reads back from the API: the run's tasks, its log lines, its artifacts.
+        tasks = httpx.post(f"{url}/task_runs/filter", json={"flow_runs": {"id": {"any_": [str(run.id)]}}}).json()
+        names = sorted(t["name"].rsplit("-", 1)[0] for t in tasks)
+        n_sources = query(warehouse, "SELECT count(DISTINCT source_id) FROM sources WHERE source_id <> "
+                                     "'acsh_needs_assessment_2022'")[0][0]
+        assert names == sorted(["build", "publish", "report"] + ["stage"] * n_sources), names
+        assert all(t["state"]["type"] == "COMPLETED" for t in tasks)
+
+        def run_logs():
+            found = httpx.post(f"{url}/logs/filter", json={"logs": {"flow_run_id": {"any_": [str(run.id)]}},
+                                                           "limit": 200}).json()
+            return found if any(m["message"].startswith("un_egov: ") for m in found) else None
+
+        lines = [m["message"] for m in _wait("the run's digigov log lines", run_logs, 30, procs)]
+        assert any(line.startswith("survey: ") and "answers" in line for line in lines), lines
+        arts = httpx.post(f"{url}/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [str(run.id)]}}}).json()
+        assert {a["key"] for a in arts} == {"digigov-sources", "digigov-data-quality"}
         print(f"server up after another {t_server:.1f} s, whole test {time.monotonic() - t0:.1f} s")
     except BaseException:
         for name, log in logs.items():
