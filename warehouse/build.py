@@ -66,7 +66,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.run", runs)
         con.execute(sql("views.sql"))
         contradictions = evaluate_findings(con)
-        counts = dict(con.execute(sql("build/counts.sql")).fetchall())
+        counts = dict(con.execute(sql("assemble/counts.sql")).fetchall())
         counts["check_problems"] = problems
         counts["changes"] = changes
         counts["contradictions"] = contradictions
@@ -133,7 +133,7 @@ def create_schema(con) -> None:
 def list_contested(con) -> None:
     """Record the indicators more than one (source, release) carries: only their values compete
     for "in force" (core.current_observation). Call once every observation is loaded."""
-    con.execute(sql("build/contested.sql"))
+    con.execute(sql("assemble/contested.sql"))
 
 
 def _is_bulk(s: dict) -> bool:
@@ -159,7 +159,7 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
         if not seeded:
             con.execute("ATTACH ? AS staged_bulk (READ_ONLY)", [str(d / STAGED_BULK)])
             try:
-                con.execute(sql("build/copy_bulk.sql"), {"offset": offset})
+                con.execute(sql("assemble/copy_bulk.sql"), {"offset": offset})
             finally:
                 con.execute("DETACH staged_bulk")
         con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
@@ -286,7 +286,7 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                             "WHERE source_id = ?", [source_id])
             if _columns(con, "core.observation_part", "prev"):
                 offset = _next_part(con)
-                run_script(con, "build/carry_bulk.sql", {"offset": offset, "source": source_id})
+                run_script(con, "assemble/carry_bulk.sql", {"offset": offset, "source": source_id})
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
             stale, err = ("true", "?") if error else ("stale", "error")
