@@ -8,7 +8,7 @@ import importlib
 
 from digigov.errors import DigigovError
 from digigov.settings import load_source_configs
-from digigov.sources.base import Source
+from digigov.sources.base import BulkSource, InboxSource, Source, TableSource
 
 
 def source_ids(include_disabled: bool = False) -> list[str]:
@@ -29,8 +29,8 @@ def source_config(source_id: str) -> dict:
 def source_for(source_id: str) -> Source:
     """The declaration (`SOURCE`) of the module named by `module` in the source's config."""
     module = importlib.import_module(f"digigov.sources.{source_config(source_id)['module']}")
-    declared = getattr(module, "SOURCE", None)
-    if declared is None or declared.source_id != source_id:
+    declared = vars(module).get("SOURCE")
+    if not isinstance(declared, (TableSource, BulkSource, InboxSource)) or declared.source_id != source_id:
         raise DigigovError(f"sources/{module.__name__.rsplit('.', 1)[-1]}.py declares no SOURCE for "
                            f"'{source_id}' (see sources/base.py)")
     return declared
