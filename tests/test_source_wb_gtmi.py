@@ -14,12 +14,11 @@ import pytest
 from digigov.errors import FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS
 from digigov.sources import wb_gtmi, wb_gtmi_data360
-from digigov.sources.base import staged_bulk_ddl
 from digigov.sources.snapshots import SnapshotFile, sha256_of
 from digigov.transforms.catalogue import catalogue
 from digigov.transforms.context import context_for
 from digigov.transforms.stage import stage_file, stage_source
-from digigov.warehouse.sqlfiles import SQL_DIR, sql
+from digigov.warehouse.sqlfiles import SQL_DIR
 
 SNAP = EMBEDDED_SNAPSHOTS / "wb_gtmi"
 SNAP360 = EMBEDDED_SNAPSHOTS / "wb_gtmi_data360"
@@ -385,15 +384,12 @@ def test_fetch_data360_returns_the_csvs_and_refuses_html(httpserver):
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    """A DuckDB built with the real schema, holding the staged observations of both sources.
+    """A DuckDB built with the warehouse's own schema, holding the staged observations of both sources."""
+    from digigov.warehouse.build import create_schema
 
-    The schema is what warehouse.build.create_schema runs (the staged bulk table, then
-    warehouse/sql/schema.sql), read from the files' current homes: warehouse/build.py still
-    reads them through the removed settings.SQL_DIR."""
     work = tmp_path_factory.mktemp("stage")
     con = duckdb.connect(str(work / "w.duckdb"))
-    con.execute(staged_bulk_ddl())
-    con.execute(sql("schema.sql"))
+    create_schema(con)
     for source_id in ("wb_gtmi", "wb_gtmi_data360"):
         summary = stage_source(source_id, None, work)
         assert summary["origin"] == "embedded" and summary["rows_invalid"] == 0
