@@ -86,6 +86,16 @@ def test_an_unknown_top_level_key_is_refused(config_copy):
                                          "(expected source, indicators)")
 
 
+def test_a_publisher_source_must_name_its_licence_an_inbox_source_need_not(config_copy):
+    survey = load_source_configs()["survey"]["source"]  # the shipped one: no address, no licence
+    assert survey["embedded_folder"] and "licence" not in survey and "base_url" not in survey
+    path = config_copy / "sources" / "itu.yaml"
+    edit(path, path.read_text(encoding="utf-8").split("  licence: ")[1].split("\n")[0], "")
+    edit(path, "  licence: \n", "")
+    assert source_error(config_copy) == ("config/sources/itu.yaml: source: a publisher source needs licence "
+                                         "(an inbox source names its embedded_folder instead)")
+
+
 def test_a_source_block_may_carry_keys_of_its_own(config_copy):
     edit(config_copy / "sources" / "un_egov.yaml", "  expected_rows_per_year: 193\n",
          "  expected_rows_per_year: 193\n  page_size: 50\n")
