@@ -31,7 +31,7 @@ def test_nine_dimensions_with_their_indicators(wh):
     dead = query(wh, """SELECT indicator_id FROM dimension_indicators d WHERE NOT EXISTS (
                         SELECT 1 FROM observations o WHERE o.indicator_id = d.indicator_id
                         AND o.iso3 IN ('ARM','AZE','GEO','KAZ','KGZ','TJK','UZB'))""")
-    assert dead == [("wdi.IT.NET.BBND.P2",)]  # known gap: no broadband data for the focus countries
+    assert dead == []
 
 
 def test_annex_1_is_complete(wh):
@@ -51,7 +51,7 @@ def test_findings_and_their_checks(wh):
     assert len(status) == len(load_config("findings")["findings"])
     assert status["F15"] == "holds" and status["F16"] == "holds" and status["F18"] == "holds"
     assert status["F17"] == "contradicted"  # Tajikistan is in GTMI group C
-    assert status["F12"] == "not checkable"  # no broadband data for the focus countries
+    assert status["F12"] == "contradicted"  # TJK below 1 and GEO above 25 per 100 (owid_broadband, 2020)
     detail = query(wh, "SELECT check_detail FROM findings WHERE finding_id = 'F17'")[0][0]
     assert "TJK 2020 C" in detail
     coordinating = query(wh, "SELECT count_countries FROM findings WHERE finding_id = 'F03'")[0][0]
