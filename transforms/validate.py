@@ -75,7 +75,7 @@ ROW_CHECKS = ("field_uniqueness", "not_nullable")  # column checks that concern 
 CELL_KEPT = "; only this cell is rejected, the row's other values load"
 
 
-def _value_columns(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> dict[str, list[str]]:
+def value_columns_of(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> dict[str, list[str]]:
     """{schema column key: the frame's columns it covers} for the value columns (VALUE_COLUMN)."""
     out = {}
     for key, col in schema.columns.items():
@@ -128,7 +128,7 @@ def split_valid(df: pd.DataFrame, schema: pa.DataFrameSchema, path,
         if rows.empty:
             raise SourceFileError(path, "; ".join(sorted({describe_failure(r) for _, r in fc.iterrows()})))
         rows = rows.assign(index=rows["index"].astype(int))
-        values = _value_columns(schema, current)
+        values = value_columns_of(schema, current)
         found_rows: dict = {}
         found_cells: dict = {}
         for _, case in rows.iterrows():
