@@ -4,8 +4,9 @@ A source is a module of `sources/` that declares `SOURCE`, one of three typed sh
 
 - `TableSource`: a publisher file small enough for pandas. The shared staging step
   (transforms/stage.py) reads it (`read`), fails the file on `file_schema`, quarantines the rows
-  that break `row_schema`, maps the rest to long observations (`to_observations`), then
-  harmonises countries and validates every observation against the catalogue.
+  that break `row_schema` (only the cell, when a column check of a value column fails: see
+  VALUE_COLUMN), maps the rest to long observations (`to_observations`), then harmonises
+  countries and validates every observation against the catalogue.
 - `BulkSource`: a file too large for pandas (the whole WDI bulk file). It validates and
   harmonises inside DuckDB and writes its observations straight into a staged DuckDB file
   (`stage`), which the warehouse build starts from, so 12M rows are written once.
@@ -31,6 +32,20 @@ STAGED_BULK = "observations.duckdb"  # a bulk source's staged observations (tabl
 STAGED_BULK_DDL_FILE = Path(__file__).with_name("staged_bulk.sql")
 EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
 MAX_SAMPLES = 5         # rejects quoted in the run log; the `rejects` view holds them all
+
+# The role of a row-schema column, declared as pandera column metadata: `metadata=VALUE_COLUMN`
+# marks a *value column*, one whose cells become observations (an index, an estimate, a year
+# column of a wide file). A column check failing on a value column concerns that cell only: staging
+# sets the cell missing, rejects it with its reason, and loads the row's other cells. Every other
+# failure (an identity column such as country or year, a row-wide check, a uniqueness check, a
+# wrong number of fields) quarantines the whole row. Unmarked columns are identity columns.
+ROLE = "digigov_role"
+VALUE_COLUMN: dict[str, str] = {ROLE: "value"}
+
+
+def is_value_column(metadata: Mapping[str, Any] | None) -> bool:
+    """Whether a row-schema column's pandera metadata marks it as a value column (VALUE_COLUMN)."""
+    return bool(metadata) and metadata.get(ROLE) == VALUE_COLUMN[ROLE]
 
 
 class CountryLookup(Protocol):
@@ -91,7 +106,8 @@ class TableSource:
     fetch: Fetch                            # download; raise FetchError, never return an error body
     read: Callable[[Path, SourceContext], pd.DataFrame]      # as published: strings, plus _file, _row
     file_schema: PathStep                   # pandera schema; a failure fails the file
-    row_schema: PathStep                    # pandera schema; a failure quarantines the row
+    row_schema: PathStep                    # pandera schema; a failure quarantines the row, or only
+                                            # the cell when it is a column check of a VALUE_COLUMN
     release_of: Callable[[Path, SourceContext], str]         # survey year, vintage …
     to_observations: Callable[[pd.DataFrame, SourceContext], Mapped]
     last_updated_of: Callable[[Path, SourceContext], str | None] | None = None  # publisher date in the file

@@ -29,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text
 
@@ -148,7 +148,8 @@ ROW_SCHEMA = pa.DataFrameSchema(
         "_fields": pa.Column(int, pa.Check.eq(len(HEADER), error=f"record must have {len(HEADER)} fields")),
         ISO: pa.Column(str, nullable=False, checks=pa.Check.str_matches(r"^[A-Z]{3}$")),
         YEAR: pa.Column(int, coerce=True, checks=pa.Check.in_range(1960, 2100)),
-        VALUE: pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 100)),
+        VALUE: pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 100),
+                         metadata=VALUE_COLUMN),
     },
     unique=[CODE, ISO, YEAR],
     report_duplicates="all",

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records
 
@@ -111,18 +111,20 @@ def _rank_when_scored(df: pd.DataFrame) -> pd.Series:
 
 
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
-    """Row-level rules: the same for every survey year."""
+    """Row-level rules: the same for every survey year. The rank and the five indices are value
+    columns (a bad one is rejected as a cell, the row's other values load); the field count, the
+    year, the country name and the rank-when-scored rule concern the row."""
     return ROW_SCHEMA
 
 
-_INDEX = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1))
+_INDEX = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1), metadata=VALUE_COLUMN)
 ROW_SCHEMA = pa.DataFrameSchema(
     {
         "_fields": pa.Column(int, pa.Check.eq(len(HEADER), error=f"row must have {len(HEADER)} fields")),
         "Survey Year": pa.Column(int, coerce=True, checks=pa.Check.in_range(2000, 2100)),
         "Country Name": pa.Column(str, nullable=False, unique=True,
                                   checks=pa.Check.str_length(min_value=2)),
-        RANK: pa.Column("Int64", nullable=True, coerce=True, checks=pa.Check.in_range(1, 250)),
+        RANK: pa.Column("Int64", nullable=True, coerce=True, checks=pa.Check.in_range(1, 250), metadata=VALUE_COLUMN),
         **{c: _INDEX for c in INDEX_COLUMNS},
     },
     checks=[pa.Check(_rank_when_scored, error="rank is blank but the row has index values")],

@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import DigigovError, FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 
 SOURCE_ID = "wb_api"
@@ -348,7 +348,7 @@ ROW_SCHEMA = pa.DataFrameSchema(
         "countryiso3code": pa.Column(str, nullable=False, checks=pa.Check.str_matches(r"^([A-Z0-9]{3})?$")),
         "country_id": pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1)),
         "date": pa.Column(int, coerce=True, checks=pa.Check.in_range(1950, 2100)),
-        "value": pa.Column(float, nullable=True, coerce=True),
+        "value": pa.Column(float, nullable=True, coerce=True, metadata=VALUE_COLUMN),
     },
     unique=["country_id", "date"],
     report_duplicates="all",

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.xlsx import fetch_xlsx, read_sheet, xlsx_modified
 
 SOURCE_ID = "wb_dai"
@@ -63,10 +63,12 @@ def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
 
 
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
-    """Row-level rules: a bad cell (text in a number column, a value outside 0-1, a year not
-    configured, a duplicated country-year) quarantines its row; the other rows load."""
+    """Row-level rules: a bad index cell (text in a number column, a value outside 0-1) is
+    rejected and set missing, the row's other values load; a year not configured or a duplicated
+    country-year quarantines the row; the other rows load."""
     cfg = ctx.config
-    index = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1))
+    index = pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(0, 1),
+                      metadata=VALUE_COLUMN)
     country, year = cfg["country_column"], cfg["year_column"]
     return pa.DataFrameSchema(
         {

@@ -20,7 +20,7 @@ import pandera.pandas as pa
 import python_calamine
 
 from digigov.errors import SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.xlsx import fetch_xlsx
 
 SOURCE_ID = "wb_gtmi"
@@ -136,6 +136,7 @@ def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     """Row-level rules: year, code and group well formed; every value cell a number, blank or a
     documented missing marker (`New`, `-`), which the parser turns into missing before coercion.
+    A value cell that is none of these is rejected on its own; the row's other values load.
 
     Scale limits are not checked here but on the harmonised observation (after the I-43 rescale),
     so a value outside its indicator's scale is quarantined with the indicator named."""
@@ -143,7 +144,7 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     cols = cfg["columns"]
     markers = list(cfg["missing_markers"])
     to_missing = pa.Parser(lambda s: s.where(~s.isin(markers)))
-    values = {c: pa.Column(float, nullable=True, coerce=True, parsers=to_missing)
+    values = {c: pa.Column(float, nullable=True, coerce=True, parsers=to_missing, metadata=VALUE_COLUMN)
               for c in value_columns(ctx.indicators)}
     return pa.DataFrameSchema(
         {

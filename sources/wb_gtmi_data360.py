@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records
 
@@ -125,12 +125,13 @@ def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
 
 
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
-    """Row-level rules: the full field count, one row per economy code, values numbers in 0-1 or blank."""
+    """Row-level rules: the full field count, one row per economy code (a failure quarantines the
+    row); values numbers in 0-1 or blank (a failure rejects that year's cell only)."""
     return pa.DataFrameSchema(
         {
             "REF_AREA": pa.Column(str, unique=True, checks=pa.Check.str_matches(r"^[A-Z]{3}$")),
             r"^\d{4}$": pa.Column(float, nullable=True, coerce=True, regex=True,
-                                  checks=pa.Check.in_range(0, 1)),
+                                  checks=pa.Check.in_range(0, 1), metadata=VALUE_COLUMN),
         },
         checks=[pa.Check(_full_width, error="row must have as many fields as the header")],
         strict=False,

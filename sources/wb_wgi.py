@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.xlsx import fetch_xlsx, read_sheet, xlsx_modified
 
 SOURCE_ID = "wb_wgi"
@@ -70,8 +70,9 @@ def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
 
 
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
-    """Row-level rules: text in `estimate` or `year`, an unknown indicator, a malformed code or a
-    duplicated code x indicator x year quarantines that row; the other rows load. A `..` estimate
+    """Row-level rules: text in `year`, an unknown indicator, a malformed code or a duplicated
+    code x indicator x year quarantines that row; text in `estimate` rejects that cell (the row
+    holds one value, so nothing else of it loads); the other rows load. A `..` estimate
     is missing (read() made it so), not an error."""
     cfg = ctx.config
     use = cfg["use"]
@@ -81,7 +82,7 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
             use["name"]: pa.Column(str, nullable=False),
             use["year"]: pa.Column(int, coerce=True, checks=pa.Check.in_range(cfg["first_year"], 2100)),
             use["indicator"]: pa.Column(str, nullable=False, checks=pa.Check.isin(sorted(_code_to_id(ctx)))),
-            use["value"]: pa.Column(float, nullable=True, coerce=True),
+            use["value"]: pa.Column(float, nullable=True, coerce=True, metadata=VALUE_COLUMN),
         },
         unique=[use["code"], use["indicator"], use["year"]],
         report_duplicates="all",

@@ -24,7 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.snapshots import read_manifest
 
@@ -280,7 +280,8 @@ def file_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
 
 
 def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
-    """Row-level rules; year values stay text here and must look like numbers."""
+    """Row-level rules; year values stay text here and must look like numbers (a year cell that
+    does not is rejected on its own, the row's other years load)."""
     layout = _head(Path(path), ctx.config)
     width = len(layout.columns)
     text = pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
@@ -293,7 +294,7 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
             "Indicator Name": pa.Column(str, nullable=True),
             "Indicator Code": text,
             r"^\d{4}$": pa.Column(str, nullable=True, regex=True,
-                                  checks=pa.Check.str_matches(NUMBER, error="number format")),
+                                  checks=pa.Check.str_matches(NUMBER, error="number format"), metadata=VALUE_COLUMN),
             TRAILING: pa.Column(object, nullable=True, required=False,
                                 checks=pa.Check(lambda s: s.isna(), error="blank (nothing may follow the trailing comma)")),
         },

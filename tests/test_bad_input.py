@@ -105,15 +105,16 @@ def replace_line(data: bytes, country: bytes, new_line: bytes) -> bytes:
 
 
 ROW_LEVEL = {
-    "value outside 0-1": (b"Armenia ", b'2020,"Armenia ",68,1.71360,0.75000,0.70000,0.78720,0.65360',
-                          "column 'E-Government Index': failed in_range(0, 1)", "ARM"),
     "unknown country": (b"Armenia ", b'2020,"Armenland ",68,0.71360,0.75000,0.70000,0.78720,0.65360',
                         "unknown country name 'Armenland'", "ARM"),
     "duplicated country": (b"Azerbaijan ", b'2020,"Armenia ",70,0.71000,0.69050,0.70590,0.77130,0.65280',
                            "column 'Country Name': failed field_uniqueness", "ARM"),
-    "non-numeric value": (b"Armenia ", b'2020,"Armenia ",68,n/a,0.75000,0.70000,0.78720,0.65360',
-                          "coerce_dtype('float64')", "ARM"),
     "short row": (b"Armenia ", b'2020,"Armenia ",68,0.71360', "row must have 8 fields", "ARM"),
+    # the rank is a value cell, but without it the scored row breaks the row rule (a scored row
+    # carries a rank; a blank rank marks a non-member): the row goes, with both reasons
+    "rank out of range": (b"Armenia ", b'2020,"Armenia ",680,0.71360,0.75000,0.70000,0.78720,0.65360',
+                          "column 'E-Government Rank': failed in_range(1, 250) (value 680); "
+                          "row: failed rank is blank but the row has index values", "ARM"),
 }
 
 
@@ -130,6 +131,38 @@ def test_row_level_faults_are_quarantined_and_the_rest_loads(tmp_path, published
                             "AND source_id='un_egov'", [iso3])[0][0] == 0
     assert query(published, "SELECT count(DISTINCT iso3) FROM observations_all WHERE source_id='un_egov'")[0][0] >= 190
     assert query(published, "SELECT max(year) FROM observations_all WHERE source_id='un_egov'")[0][0] == 2020
+
+
+# A bad value cell is rejected on its own: (bad line, reason, the column whose cell is rejected).
+CELL_LEVEL = {
+    "value outside 0-1": (b'2020,"Armenia ",68,1.71360,0.75000,0.70000,0.78720,0.65360',
+                          "column 'E-Government Index': failed in_range(0, 1) (value 1.7136)", "un.egdi"),
+    "non-numeric value": (b'2020,"Armenia ",68,n/a,0.75000,0.70000,0.78720,0.65360',
+                          "column 'E-Government Index': failed coerce_dtype('float64') (value 'n/a')", "un.egdi"),
+}
+
+
+@pytest.mark.parametrize("case", CELL_LEVEL)
+def test_a_bad_value_cell_is_rejected_and_the_rows_other_values_load(tmp_path, published, capsys, case):
+    line, reason, lost = CELL_LEVEL[case]
+    data = replace_line(good_bytes(), b"Armenia ", line)
+    lineno = 1 + next(i for i, text in enumerate(data.split(b"\n")) if text == line)
+    code, err, _ = run_bad(tmp_path, published, capsys, data)
+    assert code == 0, err
+    assert f"{GOOD} row {lineno}: {reason}" in err, err
+    rejects = query(published, "SELECT file, row, reason, record FROM rejects "
+                               "WHERE source_id = 'un_egov' AND reason NOT LIKE 'excluded:%'")
+    assert len(rejects) == 1 and rejects[0][:2] == (GOOD, lineno) and reason in rejects[0][2]
+    record = json.loads(rejects[0][3])
+    assert record["Country Name"] == "Armenia" and record == dict(zip(
+        ["Survey Year", "Country Name", "E-Government Rank", "E-Government Index", "E-Participation Index",
+         "Online Service Index", "Human Capital Index", "Telecommunication Infrastructure Index"],
+        [f.strip().strip('"').strip() for f in line.decode().split(",")]))
+    loaded = dict(query(published, "SELECT indicator_id, value FROM observations_all WHERE iso3='ARM' "
+                                   "AND year=2020 AND source_id='un_egov'"))
+    assert lost not in loaded
+    assert set(loaded) == {"un.egdi", "un.egdi_rank", "un.epi", "un.osi", "un.hci", "un.tii"} - {lost}
+    assert loaded["un.tii"] == 0.6536 and loaded["un.epi"] == 0.75
 
 
 def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy):

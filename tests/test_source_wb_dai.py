@@ -196,7 +196,7 @@ def test_truncated_or_html_file_fails_the_file(tmp_path):
 
 # ---- damaged copies: row-level faults -------------------------------------------------------
 
-def test_text_in_a_number_column_quarantines_only_that_row(tmp_path):
+def test_text_in_a_number_column_rejects_only_that_cell(tmp_path):
     marks = {}
 
     def damage(ws):
@@ -207,10 +207,12 @@ def test_text_in_a_number_column_quarantines_only_that_row(tmp_path):
     assert rejects["row"].tolist() == [marks["kaz"]]
     reason = rejects["reason"].item()
     assert "column 'Digital Adoption Index'" in reason and "'n/a'" in reason
+    assert "only this cell is rejected" in reason
     assert '"country": "Kazakhstan"' in rejects["record"].item()
-    assert obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2016)].empty
+    kaz = obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2016)]
+    assert len(kaz) == 3 and "wb.dai" not in set(kaz["indicator_id"])  # the three sub-indices load
     assert len(obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2014)]) == 4
-    assert len(obs) == 1452 - 4
+    assert len(obs) == 1452 - 1
 
 
 def test_out_of_range_value_bad_year_duplicate_and_unknown_name_are_quarantined(tmp_path):
@@ -229,13 +231,14 @@ def test_out_of_range_value_bad_year_duplicate_and_unknown_name_are_quarantined(
     obs, rejects, _ = stage_file(wb_dai.SOURCE, snapshot_file(path), CTX)
     reasons = rejects.set_index("row")["reason"]
     assert "column 'DAI Government Sub-index'" in reasons[marks["est"]] and "1.5" in reasons[marks["est"]]
+    assert "only this cell is rejected" in reasons[marks["est"]]
     assert "column 'Year'" in reasons[marks["uzb"]] and "2015" in reasons[marks["uzb"]]
     assert "unknown country name 'Kazakstan'" in reasons[marks["kor"]]
     assert "config/countries.yaml" in reasons[marks["kor"]]
     assert {marks["fin"] - 1, marks["fin"]} <= set(reasons.index)
     assert set(reasons.index) == {marks["est"], marks["uzb"], marks["kor"], marks["fin"] - 1, marks["fin"]}
     assert obs[obs["iso3"] == "FIN"].empty
-    assert len(obs[obs["iso3"] == "EST"]) == 4  # Estonia 2014 still loads
+    assert len(obs[obs["iso3"] == "EST"]) == 4 + 3  # Estonia 2014, and 2016 but its Government cell
 
 
 # ---- fetch ----------------------------------------------------------------------------------

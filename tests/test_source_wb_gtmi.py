@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import duckdb
 import openpyxl
@@ -241,14 +242,20 @@ def test_missing_column_fails_the_file_naming_file_sheet_and_column(tmp_path):
         wb_gtmi.read(copy, CTX)
 
 
-def test_text_in_a_numeric_column_rejects_that_row_only(tmp_path):
+def test_text_in_a_numeric_column_rejects_that_cell_only(tmp_path, staged):
     copy = write_copy(tmp_path / "Clean_GovTech.xlsx", lambda rows: set_cell(rows, "KAZ", 2022, "I-5", "n/a"))
     obs, rejects, classes = stage_file(GTMI, snapshot_file(copy), CTX)
     assert len(rejects) == 1 and rejects["row"].item() == 177  # KAZ 2022 is Excel row 177
     assert "column 'I-5'" in rejects["reason"].item() and "'n/a'" in rejects["reason"].item()
-    assert obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2022)].empty
-    assert not obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2020)].empty
-    assert obs["iso3"].nunique() == 198 and len(classes) == 395
+    assert "only this cell is rejected" in rejects["reason"].item()
+    assert json.loads(rejects["record"].item())["I-5"] == "n/a"
+    good = staged[0]
+    kaz = obs[(obs["iso3"] == "KAZ") & (obs["year"] == 2022)].set_index("indicator_id")["value"]
+    kaz_good = good[(good["iso3"] == "KAZ") & (good["year"] == 2022)].set_index("indicator_id")["value"]
+    i5 = wb_gtmi.value_columns(CTX.indicators)["I-5"]
+    assert i5 in kaz_good and i5 not in kaz
+    pd.testing.assert_series_equal(kaz.sort_index(), kaz_good.drop(i5).sort_index())
+    assert len(obs) == len(good) - 1 and len(classes) == 396
 
 
 def test_text_in_gtmi_and_an_unknown_group_are_rejected_with_reasons(tmp_path):
@@ -260,7 +267,9 @@ def test_text_in_gtmi_and_an_unknown_group_are_rejected_with_reasons(tmp_path):
     reasons = rejects.set_index("row")["reason"]
     assert set(reasons.index) == {382, 113}
     assert "column 'GTMI'" in reasons[382] and "column 'Grp'" in reasons[113]
-    assert len(classes) == 394
+    assert "only this cell is rejected" in reasons[382]      # a value cell: UZB 2020 keeps its items
+    assert "only this cell" not in reasons[113]              # the group is no value: EST 2022 goes
+    assert len(classes) == 395
 
 
 def test_duplicated_economy_year_is_rejected(tmp_path):
@@ -343,7 +352,7 @@ def test_data360_other_unit_or_series_fails_the_file(tmp_path):
         stage_file(D360, snapshot_file(path), CTX360)
 
 
-def test_data360_text_value_and_short_line_reject_those_rows_only(tmp_path):
+def test_data360_text_value_rejects_its_cell_and_a_short_line_its_row(tmp_path):
     def damage(text):
         lines = text.split("\n")
         lines[1] = lines[1].rsplit(",", 1)[0] + ",n.a."  # AFG
@@ -353,6 +362,7 @@ def test_data360_text_value_and_short_line_reject_those_rows_only(tmp_path):
     obs, rejects, _ = stage_file(D360, snapshot_file(path), CTX360)
     reasons = rejects.set_index("row")["reason"]
     assert set(reasons.index) == {2, 3} and "column '2022'" in reasons[2] and "fields" in reasons[3]
+    assert "only this cell is rejected" in reasons[2] and "only this cell" not in reasons[3]
     assert len(obs) == 196 and not {"AFG", "AGO"} & set(obs["iso3"])
 
 

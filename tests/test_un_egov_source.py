@@ -1,5 +1,8 @@
 """The egovkb reader, its schemas and its mapping to observations, on the real files."""
 
+import csv
+import json
+
 import pandas as pd
 import pytest
 
@@ -86,12 +89,39 @@ def test_non_members_are_excluded_with_a_reason():
     assert {"Montenegro", "South Sudan"} == {r for r in excluded["record"].str.extract(r'"Country Name": "([^"]+)"')[0]}
 
 
-def test_publisher_hci_above_one_is_quarantined_not_loaded():
-    obs, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CTX)
-    bad = rejects[rejects["reason"].str.contains("Human Capital Index")]
-    assert set(bad["row"]) == {34, 170}
-    assert "in_range(0, 1)" in bad["reason"].iloc[0] and "1.422" in " ".join(bad["reason"])
-    assert obs[(obs["iso3"] == "FSM") & (obs["year"] == 2003)].empty
+def _raw_line(path, name):
+    """(line number, fields) of a country's line in an egovkb file, read with the csv module."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for lineno, rec in enumerate(csv.reader(fh), start=1):
+            if rec and rec[1].strip() == name:
+                return lineno, rec
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("iso3, name", [("FSM", "Micronesia (Federated States of)"), ("TUV", "Tuvalu")])
+def test_publisher_hci_above_one_rejects_the_cell_and_keeps_the_row(iso3, name):
+    """2003: Micronesia's HCI is 1.422 and Tuvalu's 1.03, outside 0-1. Only that cell is rejected
+    (reason naming the column and the value, the record as published); the row's other values load."""
+    path = SNAP / "EGOV_DATA_2003.csv"
+    lineno, rec = _raw_line(path, name)
+    published = dict(zip(un_egov.HEADER, [f.strip() for f in rec]))
+    hci = float(published[un_egov.HCI])
+    assert hci > 1
+    obs, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(path), CTX)
+    mine = rejects[rejects["row"] == lineno]
+    assert len(mine) == 1
+    reason = mine["reason"].item()
+    assert "column 'Human Capital Index'" in reason and "in_range(0, 1)" in reason
+    assert f"value {hci!r}" in reason and "only this cell is rejected" in reason
+    assert json.loads(mine["record"].item())[un_egov.HCI] == published[un_egov.HCI]
+    loaded = obs[(obs["iso3"] == iso3) & (obs["year"] == 2003)].set_index("indicator_id")["value"]
+    assert "un.hci" not in loaded
+    for ind in ("un.epi", "un.osi", "un.tii"):
+        column = catalogue()[ind]["column"]
+        assert loaded[ind] == float(published[column]), ind
+    if float(published[un_egov.EGDI]) > 0:  # Micronesia: its EGDI and rank load as published
+        assert loaded["un.egdi"] == float(published[un_egov.EGDI])
+        assert loaded["un.egdi_rank"] == int(published[un_egov.RANK])
 
 
 def test_row_schema_catalogue_covers_every_column():
