@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records
 
@@ -120,7 +120,8 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
             **{c: pa.Column(str, nullable=False) for c in [INDICATOR, *cfg["constant_columns"]]},
             AREA: pa.Column(str, nullable=False, checks=pa.Check.str_matches(r"^[A-Z]{3}$")),
             PERIOD: pa.Column(int, coerce=True, checks=pa.Check.in_range(1990, 2100)),
-            VALUE: pa.Column(float, nullable=False, coerce=True, checks=pa.Check.in_range(low, high)),
+            VALUE: pa.Column(float, nullable=True, coerce=True, checks=pa.Check.in_range(low, high),
+                              metadata=VALUE_COLUMN),
         },
         unique=[INDICATOR, AREA, PERIOD],
         report_duplicates="all",

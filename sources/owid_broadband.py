@@ -27,7 +27,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text
 
@@ -135,7 +135,8 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     for column, ind in cfg["value_columns"].items():
         spec = ctx.catalogue[ind]
         columns[column] = pa.Column(float, nullable=True, coerce=True,
-                                    checks=pa.Check.in_range(spec["scale_min"], spec["scale_max"]))
+                                    checks=pa.Check.in_range(spec["scale_min"], spec["scale_max"]),
+                                    metadata=VALUE_COLUMN)
     return pa.DataFrameSchema(columns, unique=[ENTITY, YEAR], report_duplicates="all", strict=False)
 
 
