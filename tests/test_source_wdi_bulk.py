@@ -153,7 +153,8 @@ def test_releases_and_last_updated_identify_each_vintage():
 
 
 def test_the_newest_vintage_is_in_force(tmp_path):
-    """Both vintages load under their own release; core.current_observation keeps the newest."""
+    """Both vintages load under their own release; core.current_observation keeps the newest, and
+    a value the newer vintage no longer carries (LKA 2008-2013) is withdrawn, not left in force."""
     from digigov.warehouse.build import create_schema, list_contested
 
     summary = stage_source("wdi_bulk", None, tmp_path)
@@ -164,12 +165,12 @@ def test_the_newest_vintage_is_in_force(tmp_path):
     create_schema(con)
     con.execute("INSERT INTO core.observation_row BY NAME SELECT * FROM read_parquet(?)",
                 [str(tmp_path / "wdi_bulk" / "observations.parquet")])
-    list_contested(con)
     files = pd.DataFrame(summary["files"])
     known = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                        "WHERE table_schema = 'core' AND table_name = 'source_file'").fetchall()}
     con.register("files", files[[c for c in files.columns if c in known]])
     con.execute("INSERT INTO core.source_file BY NAME SELECT * FROM files")
+    list_contested(con)
     every = con.execute("SELECT indicator_id, release, value FROM core.observation "
                         "WHERE iso3 = 'KAZ' AND year = 2018 ORDER BY 1, 2").fetchall()
     assert [r[1] for r in every] == ["IT.CEL.SETS.P2 2020-03-18", "IT.CEL.SETS.P2 2023-03-01",
@@ -180,6 +181,25 @@ def test_the_newest_vintage_is_in_force(tmp_path):
                                "WHERE iso3 = 'KAZ' AND year = 2018").fetchall())
     assert current == {"wdi.IT.CEL.SETS.P2": "IT.CEL.SETS.P2 2023-03-01",
                        "wdi.IT.NET.USER.ZS": "IT.NET.USER.ZS 2025 vintage (Last Updated Date stripped)"}
+
+    # Sri Lanka's internet use as the two files have it: the 2025 vintage revised the series
+    # (2014: 25.8 -> 10.5) and no longer carries 2008-2013.
+    def lka(path):
+        row = wdi_bulk.read(path, CTX).set_index("Country Code").loc["LKA"]
+        return {y: row[str(y)] for y in range(2005, 2018)}
+    old, new = lka(USER_2020), lka(USER_2025)
+    withdrawn = [y for y in old if pd.notna(old[y]) and pd.isna(new[y])]
+    assert withdrawn == list(range(2008, 2014)) and float(old[2013]) == 21.9
+    assert float(old[2014]) == 25.8 and float(new[2014]) == 10.5
+    in_force = dict(con.execute("SELECT year, release FROM core.current_observation WHERE iso3 = 'LKA' "
+                                "AND indicator_id = 'wdi.IT.NET.USER.ZS' AND year BETWEEN 2005 AND 2017").fetchall())
+    assert sorted(in_force) == [y for y in old if y not in withdrawn]
+    assert set(in_force.values()) == {"IT.NET.USER.ZS 2025 vintage (Last Updated Date stripped)"}
+    # the withdrawn values stay in the warehouse as the 2020 vintage
+    kept = con.execute("SELECT year, value FROM core.observation WHERE iso3 = 'LKA' AND indicator_id = "
+                       "'wdi.IT.NET.USER.ZS' AND release = 'IT.NET.USER.ZS 2020-03-18' "
+                       "AND year BETWEEN 2008 AND 2013 ORDER BY year").fetchall()
+    assert kept == [(y, float(old[y])) for y in withdrawn]
 
 
 # ---- layout quirks ---------------------------------------------------------------------------

@@ -131,8 +131,9 @@ def create_schema(con) -> None:
 
 
 def list_contested(con) -> None:
-    """Record the indicators more than one (source, release) carries: only their values compete
-    for "in force" (core.current_observation). Call once every observation is loaded."""
+    """Record the indicators more than one (source, release) carries and, for each of their cells,
+    the (source, release) whose value is in force, if any (core.in_force, read by
+    core.current_observation). Call once every observation and file record is loaded."""
     con.execute(sql("assemble/contested.sql"))
 
 

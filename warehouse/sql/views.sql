@@ -15,8 +15,12 @@ CREATE VIEW sources AS
 SELECT f.source_id, f.file, f.publisher, f.title, f.url, f.licence, f.release, f.retrieved_at,
        f.last_updated, f.sha256, f.size, f.snapshot_origin, f.recorded, f.rows_loaded,
        f.rows_rejected,
-       f.rows_loaded - coalesce((SELECT count(*) FROM core.current_observation c
-                                 WHERE c.source_id = f.source_id AND c.file = f.file), 0) AS rows_superseded,
+       (SELECT count(*) FROM core.observation o
+        WHERE o.source_id = f.source_id AND o.file = f.file
+          AND o.indicator_id IN (SELECT indicator_id FROM core.contested_indicator)
+          AND NOT EXISTS (SELECT 1 FROM core.in_force k
+                          WHERE k.iso3 = o.iso3 AND k.indicator_id = o.indicator_id AND k.year = o.year
+                            AND k.source_id = o.source_id AND k.release = o.release)) AS rows_superseded,
        f.stale, f.error, f.is_sample
 FROM core.source_file f;
 
@@ -28,7 +32,8 @@ FROM core.current_observation o
 JOIN core.country c USING (iso3)
 JOIN core.indicator i USING (indicator_id);
 
--- Every value of every release, including those superseded by a newer one.
+-- Every value of every release, including those not in force: superseded by a newer release or a
+-- preferred source, or withdrawn by a newer release that covers the year and no longer carries it.
 CREATE VIEW observations_all AS
 SELECT o.iso3, c.name AS country, o.indicator_id, o.year, o.value, i.unit, o.source_id, o.release,
        o.file, o.is_sample,

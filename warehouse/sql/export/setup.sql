@@ -1,8 +1,8 @@
 -- What the sheet queries share, built once per export from export_country (selection.sql).
 -- No parameters; creates TEMP objects only, so the warehouse file stays read-only.
 --
--- export_obs: the `observations` of the exported countries, in one pass over the view (its
--- "value in force" window is the costly part).
+-- export_obs: the `observations` of the exported countries, in one pass over the view (choosing
+-- the value in force is the costly part).
 CREATE TEMP TABLE export_obs AS
 SELECT * FROM observations WHERE iso3 IN (SELECT iso3 FROM export_country);
 
