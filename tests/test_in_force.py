@@ -55,6 +55,8 @@ def expected_in_force(obs: pd.DataFrame) -> set:
                 dated = [sr for sr in covering if pd.notna(updated[(*sr, ind)])]
                 undated = [sr for sr in covering if pd.isna(updated[(*sr, ind)])]
                 dated.sort(key=lambda sr: updated[(*sr, ind)], reverse=True)  # stable: ties keep that order
+                if not covering:  # no release of this precedence spans the year
+                    continue
                 newest = (dated + undated)[0]
                 if (iso3, ind, year, *newest) in values:
                     chosen.add((iso3, ind, year, *newest))
@@ -97,8 +99,10 @@ def test_withdrawn_cells_are_not_in_force_but_stay_as_vintages(warehouse, loaded
     assert not any(tuple(k) in in_force_keys for k in withdrawn[KEY].itertuples(index=False))
     expected = {tuple(k) for k in loaded[KEY].itertuples(index=False)} - in_force_keys
     assert set(map(tuple, withdrawn[KEY].itertuples(index=False))) == expected
-    # the real files withdraw internet-use values only (the WDI vintages), e.g. Sri Lanka 2008-2013
-    assert set(withdrawn["indicator_id"]) == {"wdi.IT.NET.USER.ZS"}
+    # the real files withdraw values of series with several releases: internet use (the WDI
+    # vintages, e.g. Sri Lanka 2008-2013) and fixed broadband (OWID's two downloads)
+    assert "wdi.IT.NET.USER.ZS" in set(withdrawn["indicator_id"])
+    assert set(withdrawn["indicator_id"]) <= {"wdi.IT.NET.USER.ZS", "wdi.IT.NET.BBND.P2"}
     lka = withdrawn[withdrawn["iso3"] == "LKA"].set_index("year")
     assert sorted(lka.index) == list(range(2008, 2014))
     assert lka.loc[2013, "value"] == 21.9 and lka.loc[2013, "release"] == "IT.NET.USER.ZS 2020-03-18"
