@@ -230,7 +230,15 @@ class Finding(_Closed):
     iso3: Code3 | None = None
     evidence: str | None = None
     count: Annotated[int, Field(ge=0)] | None = None
-    check: str | None = None  # one SELECT returning `holds` and `detail`
+    check: str | None = None  # one SELECT returning `holds`, `detail` and optionally `vintage`
+    # An indicator id: the check is run again against each release (vintage) of that indicator.
+    vintages_of: str | None = None
+
+    @model_validator(mode="after")
+    def _vintages_need_a_check(self):
+        if self.vintages_of and not self.check:
+            raise ValueError(f"finding {self.id}: vintages_of needs a check to run against each vintage")
+        return self
 
 
 class FindingsConfig(_Closed):

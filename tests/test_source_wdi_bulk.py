@@ -26,8 +26,9 @@ CFG = CTX.config
 CEL_2023 = SNAP / "API_IT.CEL.SETS.P2_DS2_en_csv_v2_4903391.csv"
 CEL_2020 = SNAP / "API_IT.CEL.SETS.P2_DS2_en_csv_v2_887311.csv"
 USER_2020 = SNAP / "API_IT.NET.USER.ZS_DS2_en_csv_v2_889089.csv"
+USER_2022 = SNAP / "API_IT.NET.USER.ZS_DS2_en_csv_v2_4150946.csv"  # CRLF line endings
 USER_2025 = SNAP / "uso_individuos_internet__IT.NET.USER.ZS_headerless.csv"
-REAL = [CEL_2023, CEL_2020, USER_2020, USER_2025]
+REAL = [CEL_2023, CEL_2020, USER_2020, USER_2022, USER_2025]
 WDICSV = FIXTURES / "wdi_bulk" / "WDICSV.csv"
 EXCLUDED = "excluded: World Bank aggregate"
 
@@ -49,7 +50,7 @@ def stage(path, ctx=CTX):
 
 def text_rows(path):
     """The file's data lines split by hand (not by the module's reader): {code: (line, fields)}."""
-    lines = path.read_bytes().decode("utf-8-sig").split("\n")
+    lines = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").split("\n")  # the 2022 file is CRLF
     head = next(i for i, line in enumerate(lines) if line.startswith('"Country Name"'))
     def split(line):  # '"a","b","",' -> ['a', 'b', '']: drop the one trailing comma, then the outer quotes
         line = line[:-1] if line.endswith(",") else line
@@ -145,6 +146,7 @@ def test_releases_and_last_updated_identify_each_vintage():
         CEL_2023.name: ("IT.CEL.SETS.P2 2023-03-01", "2023-03-01"),
         CEL_2020.name: ("IT.CEL.SETS.P2 2020-03-18", "2020-03-18"),
         USER_2020.name: ("IT.NET.USER.ZS 2020-03-18", "2020-03-18"),
+        USER_2022.name: ("IT.NET.USER.ZS 2022-05-25", "2022-05-25"),
         USER_2025.name: ("IT.NET.USER.ZS 2025 vintage (Last Updated Date stripped)", None),
     }
     manifest = {e["file"]: e for e in json.loads((SNAP / "manifest.json").read_text())["files"]}
@@ -174,7 +176,7 @@ def test_the_newest_vintage_is_in_force(tmp_path):
     every = con.execute("SELECT indicator_id, release, value FROM core.observation "
                         "WHERE iso3 = 'KAZ' AND year = 2018 ORDER BY 1, 2").fetchall()
     assert [r[1] for r in every] == ["IT.CEL.SETS.P2 2020-03-18", "IT.CEL.SETS.P2 2023-03-01",
-                                     "IT.NET.USER.ZS 2020-03-18",
+                                     "IT.NET.USER.ZS 2020-03-18", "IT.NET.USER.ZS 2022-05-25",
                                      "IT.NET.USER.ZS 2025 vintage (Last Updated Date stripped)"]
     assert every[0][2] != every[1][2]  # the 2023 vintage revised the 2018 value
     current = dict(con.execute("SELECT indicator_id, release FROM core.current_observation "

@@ -54,7 +54,7 @@ def study_findings_table() -> pd.DataFrame:
         rows.append({"finding_id": f["id"], "iso3": f.get("iso3"), "dimension_id": keys.get(f.get("dimension")),
                      "topic": f.get("topic"), "statement": f["statement"], "evidence": f.get("evidence"),
                      "count_countries": f.get("count"), "source_id": cfg["source_id"], "is_sample": False,
-                     "check_sql": f.get("check")})
+                     "check_sql": f.get("check"), "vintages_of": f.get("vintages_of")})
     return pd.DataFrame(rows)
 
 

@@ -209,24 +209,63 @@ def load_assessment(con) -> None:
 
 def evaluate_findings(con) -> list[str]:
     """Run each finding's check against the public views; record holds / contradicted /
-    not checkable, and return the contradictions for the run summary."""
+    not checkable (also for a finding with no check), and return the contradictions for the run
+    summary. A finding naming `vintages_of` is checked again against every release of that
+    indicator (warehouse/sql/findings/); every verdict, with the vintage it rests on, goes to
+    core.finding_check (the `finding_checks` view)."""
     contradictions = []
+    verdicts = []
     for finding_id, statement, check in con.execute(
             "SELECT finding_id, statement, check_sql FROM core.finding WHERE check_sql IS NOT NULL").fetchall():
-        try:
-            row = con.execute(check).fetchone()
-        except duckdb.Error as exc:
-            status, detail = "not checkable", f"check failed: {str(exc).splitlines()[0]}"
-        else:
-            if row is None or row[0] is None:
-                status, detail = "not checkable", (row[1] if row else None) or "the data needed is missing"
-            else:
-                status, detail = ("holds" if row[0] else "contradicted"), row[1]
+        status, detail, used = _verdict(con, check)
         con.execute("UPDATE core.finding SET check_status = ?, check_detail = ? WHERE finding_id = ?",
                     [status, detail, finding_id])
+        verdicts.append((finding_id, f"latest ({used})" if used else "latest", True, status, detail))
         if status == "contradicted":
             contradictions.append(f"finding {finding_id} contradicted by the data: {statement} — data: {detail}")
+    con.execute(sql("findings/no_check.sql"))
+    verdicts += [(f, "latest", True, status, detail) for f, status, detail in con.execute(
+        "SELECT finding_id, check_status, check_detail FROM core.finding WHERE check_sql IS NULL").fetchall()]
+    verdicts += _vintage_verdicts(con)
+    con.executemany("INSERT INTO core.finding_check VALUES (?, ?, ?, ?, ?)", verdicts)
     return contradictions
+
+
+def _verdict(con, check: str) -> tuple[str, str | None, str | None]:
+    """(status, detail, the releases the values rest on) of one check. A check returns `holds`
+    (NULL: the data needed is missing), `detail` and optionally a third column naming the releases."""
+    try:
+        row = con.execute(check).fetchone()
+    except duckdb.Error as exc:
+        return "not checkable", f"check failed: {str(exc).splitlines()[0]}", None
+    used = row[2] if row is not None and len(row) > 2 else None
+    if row is None or row[0] is None:
+        return "not checkable", (row[1] if row else None) or "the data needed is missing", used
+    return ("holds" if row[0] else "contradicted"), row[1], used
+
+
+def _vintage_verdicts(con) -> list[tuple]:
+    """Each vintaged finding's check run once per release of its `vintages_of` indicator, with the
+    check's `observations` resolving to that release (warehouse/sql/findings/vintage_setup.sql)."""
+    vintages = con.execute(sql("findings/vintages.sql")).fetchall()
+    if not vintages:
+        return []
+    checks = dict(con.execute("SELECT finding_id, check_sql FROM core.finding WHERE check_sql IS NOT NULL").fetchall())
+    out = []
+    run_script(con, "findings/vintage_setup.sql")
+    try:
+        for finding_id, indicator_id, source_id, release in vintages:
+            con.execute("DELETE FROM check_vintage.param")
+            con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [indicator_id, source_id, release])
+            con.execute("SET search_path = 'check_vintage,main'")
+            try:
+                status, detail, _ = _verdict(con, checks[finding_id])
+            finally:
+                con.execute("RESET search_path")
+            out.append((finding_id, f"{source_id}: {release}", False, status, detail))
+    finally:
+        con.execute("DROP SCHEMA check_vintage CASCADE")
+    return out
 
 
 CHANGE_TOLERANCE = 1e-9  # relative: a value "changed" when it moved by more than this

@@ -91,8 +91,20 @@ CREATE TABLE core.finding (
     source_id       VARCHAR NOT NULL,
     is_sample       BOOLEAN NOT NULL,
     check_sql       VARCHAR,
-    check_status    VARCHAR,        -- holds | contradicted | not checkable (null: no check)
-    check_detail    VARCHAR
+    check_status    VARCHAR,        -- holds | contradicted | not checkable (also: no check)
+    check_detail    VARCHAR,
+    vintages_of     VARCHAR         -- indicator whose releases the check is also run against
+);
+
+-- Every finding's verdict on the latest data (is_latest; equal to its check_status) and, when it
+-- names `vintages_of`, on each release of that indicator (warehouse/build.py, evaluate_findings).
+CREATE TABLE core.finding_check (
+    finding_id VARCHAR NOT NULL,
+    vintage    VARCHAR NOT NULL,    -- the release(s) the verdict rests on
+    is_latest  BOOLEAN NOT NULL,
+    status     VARCHAR NOT NULL,    -- holds | contradicted | not checkable
+    evidence   VARCHAR,
+    PRIMARY KEY (finding_id, vintage)
 );
 
 CREATE TABLE core.survey_question (

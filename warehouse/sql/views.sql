@@ -87,6 +87,12 @@ SELECT finding_id, iso3, dimension_id, topic, statement, evidence, count_countri
        is_sample, check_status, check_detail
 FROM core.finding;
 
+-- Each checked finding's verdict on the latest data (the same as findings.check_status) and, for
+-- a finding that names `vintages_of` in config/findings.yaml, on every release of that indicator.
+CREATE VIEW finding_checks AS
+SELECT finding_id, vintage, is_latest, status, evidence
+FROM core.finding_check;
+
 CREATE VIEW survey_responses AS
 SELECT response_id, iso3, organisation, role, response_date, question_id, dimension_id, answer,
        score, source_file, cell, is_sample
