@@ -442,3 +442,25 @@ def test_a_country_missing_from_one_source_is_a_problem(warehouse):
         assert warehouse.execute(CHECK_SQL).fetchall() == []  # one source absent: nothing to compare
     finally:
         warehouse.execute("ROLLBACK")
+
+
+def test_every_item_has_a_name_its_scale_and_who_names_it():
+    """I-1 … I-48 each carry a label (not just the code), a unit, and notes saying which sources
+    agree on the label, that only one names it, or that the values alone do; I-27 is the UN EPI, not a cybersecurity strategy;
+    I-40/I-41 say they are the 2020/2022 meaning only."""
+    cat = catalogue()
+    names = []
+    for n in range(1, 49):
+        spec = cat[f"wb.gtmi.i{n}"]
+        label = spec["name"].split(":", 1)[1].strip() if ":" in spec["name"] else ""
+        assert label and f"I-{n}" not in label and label != f"I-{n}", spec["name"]
+        assert spec["unit"] and spec["definition"].startswith(label), n
+        said = [s for s in ("agreed by", "Only one source names", "Label from the values") if s in spec["definition"]]
+        assert len(said) == 1, n
+        names.append(label)
+    assert len(set(names)) == 48
+    assert "E-Participation" in cat["wb.gtmi.i27"]["name"] and "ybersecurity" not in cat["wb.gtmi.i27"]["name"]
+    assert cat["wb.gtmi.i38"]["name"].endswith("Data protection / privacy law")
+    for n in (40, 41):
+        assert "2020/2022 meaning" in cat[f"wb.gtmi.i{n}"]["name"]
+        assert "2025" in cat[f"wb.gtmi.i{n}"]["definition"]
