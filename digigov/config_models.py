@@ -231,7 +231,8 @@ class Finding(_Closed):
     evidence: str | None = None
     count: Annotated[int, Field(ge=0)] | None = None
     check: str | None = None  # one SELECT returning `holds`, `detail` and optionally `vintage`
-    # An indicator id: the check is run again against each release (vintage) of that indicator.
+    # An indicator id or a classification scheme: the check is run again against each release
+    # (vintage) that carries it.
     vintages_of: str | None = None
 
     @model_validator(mode="after")

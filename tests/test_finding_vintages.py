@@ -111,3 +111,20 @@ def test_mobile_subscriptions_are_judged_on_every_vintage(warehouse):
 @pytest.mark.parametrize("finding_id", ["F15", "F18"])
 def test_a_finding_without_vintages_has_its_latest_verdict_only(warehouse, finding_id):
     assert [c[0] for c in checks(warehouse, finding_id).values()] == [True]
+
+
+def test_the_gtmi_group_claim_is_judged_on_each_release_of_the_groups(warehouse):
+    """F17 names a classification scheme: one verdict per release that carries GTMI groups, each
+    resting on that release's groups only (the 2022 dataset knows no 2025 wave)."""
+    releases = {r for (r,) in query(warehouse, "SELECT DISTINCT source_id || ': ' || release FROM classifications "
+                                               "WHERE scheme = 'gtmi_group'")}
+    rows = checks(warehouse, "F17")
+    assert set(rows) - {"latest"} == releases and len(releases) >= 2
+    for vintage in releases:
+        _, status, evidence = rows[vintage]
+        source_id, release = vintage.split(": ")
+        groups = query(warehouse, "SELECT DISTINCT year, iso3, category FROM classifications WHERE scheme = "
+                                  "'gtmi_group' AND source_id = ? AND release = ? AND iso3 IN "
+                                  "('ARM', 'AZE', 'GEO', 'KAZ', 'KGZ', 'TJK', 'UZB')", [source_id, release])
+        assert [int(part.split(":")[0]) for part in evidence.split("; ")] == sorted({y for y, _, _ in groups})
+        assert status == ("holds" if all(c == "B" for _, _, c in groups) else "contradicted")

@@ -245,8 +245,9 @@ def _verdict(con, check: str) -> tuple[str, str | None, str | None]:
 
 
 def _vintage_verdicts(con) -> list[tuple]:
-    """Each vintaged finding's check run once per release of its `vintages_of` indicator, with the
-    check's `observations` resolving to that release (warehouse/sql/findings/vintage_setup.sql)."""
+    """Each vintaged finding's check run once per release of its `vintages_of` indicator or
+    classification scheme, with the check's `observations` or `classifications` resolving to that
+    release (warehouse/sql/findings/vintage_setup.sql)."""
     vintages = con.execute(sql("findings/vintages.sql")).fetchall()
     if not vintages:
         return []
@@ -254,9 +255,9 @@ def _vintage_verdicts(con) -> list[tuple]:
     out = []
     run_script(con, "findings/vintage_setup.sql")
     try:
-        for finding_id, indicator_id, source_id, release in vintages:
+        for finding_id, subject, source_id, release in vintages:
             con.execute("DELETE FROM check_vintage.param")
-            con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [indicator_id, source_id, release])
+            con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [subject, source_id, release])
             con.execute("SET search_path = 'check_vintage,main'")
             try:
                 status, detail, _ = _verdict(con, checks[finding_id])

@@ -1,13 +1,15 @@
 -- The data "as of" one vintage, for re-running a finding's check against it (warehouse/build.py,
--- evaluate_findings). A vintage is one (source, release) of the finding's `vintages_of` indicator.
--- The check's SQL is not rewritten: it is run with search_path = 'check_vintage,main', so its
--- `observations` is this view: the vintage's values for that indicator (every value the release
--- carries, whether in force today or not) and, for every other indicator, the values in force.
+-- evaluate_findings). A vintage is one (source, release) of the finding's `vintages_of` subject: an
+-- indicator or a classification scheme. The check's SQL is not rewritten: it is run with
+-- search_path = 'check_vintage,main', so its `observations` is the view below: the vintage's values
+-- for that indicator (every value the release carries, whether in force today or not) and, for
+-- every other indicator, the values in force; its `classifications` likewise hold the vintage's
+-- rows for that scheme and every other scheme as published.
 -- The schema lives only while the findings are evaluated; it is dropped before publishing.
 CREATE SCHEMA check_vintage;
 
 CREATE TABLE check_vintage.param (
-    indicator_id VARCHAR NOT NULL,
+    subject      VARCHAR NOT NULL,      -- an indicator id or a classification scheme
     source_id    VARCHAR NOT NULL,
     release      VARCHAR NOT NULL
 );
@@ -17,10 +19,20 @@ SELECT o.iso3, o.country, o.indicator_id, i.name AS indicator, o.year, o.value, 
        o.source_id, o.release, o.is_sample
 FROM main.observations_all o
 JOIN core.indicator i USING (indicator_id)
-JOIN check_vintage.param p ON o.indicator_id = p.indicator_id
+JOIN check_vintage.param p ON o.indicator_id = p.subject
 WHERE o.source_id = p.source_id AND o.release = p.release
 UNION ALL
 SELECT o.iso3, o.country, o.indicator_id, o.indicator, o.year, o.value, o.unit,
        o.source_id, o.release, o.is_sample
 FROM main.observations o
-WHERE o.indicator_id NOT IN (SELECT indicator_id FROM check_vintage.param);
+WHERE o.indicator_id NOT IN (SELECT subject FROM check_vintage.param);
+
+CREATE VIEW check_vintage.classifications AS
+SELECT c.iso3, c.scheme, c.year, c.category, c.source_id, c.release
+FROM main.classifications c
+JOIN check_vintage.param p ON c.scheme = p.subject
+WHERE c.source_id = p.source_id AND c.release = p.release
+UNION ALL
+SELECT c.iso3, c.scheme, c.year, c.category, c.source_id, c.release
+FROM main.classifications c
+WHERE c.scheme NOT IN (SELECT subject FROM check_vintage.param);
