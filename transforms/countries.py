@@ -8,7 +8,11 @@ source, so a new or misspelt name is quarantined with a reason, never guessed.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import threading
+from importlib.metadata import version
 
 import pandas as pd
 from hdx.location.country import Country as _Country
@@ -24,7 +28,7 @@ def _hdx():
         _Country.countriesdata(use_live=False)
     return _Country
 
-from digigov.settings import load_config, load_source_configs
+from digigov.settings import CONFIG_DIR, cache_dir, load_config, load_source_configs
 
 
 @functools.cache
@@ -106,8 +110,29 @@ def countries_table(iso3_codes) -> pd.DataFrame:
     cfg = load_config("countries")
     members = set(cfg["un_members"])
     codes = sorted(set(iso3_codes) | members | set(group_members_table()["iso3"]))
-    return pd.DataFrame([{"iso3": code, **country_info(code), "un_member": code in members}
-                         for code in codes])
+    infos = country_infos(codes)
+    return pd.DataFrame([{"iso3": code, **infos[code], "un_member": code in members} for code in codes])
+
+
+def country_infos(codes: list[str]) -> dict[str, dict]:
+    """country_info of each code, kept in the cache folder between runs: hdx-python-country reads
+    its whole table to answer (0.2 s, most of an unchanged run's build). Keyed by the library's
+    version and config/countries.yaml, so an update of either is looked up afresh."""
+    key = hashlib.sha256(f"{version('hdx-python-country')}\0".encode()
+                         + (CONFIG_DIR / "countries.yaml").read_bytes()).hexdigest()[:16]
+    path = cache_dir() / "countries" / f"{key}.json"
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    missing = [c for c in codes if c not in known]
+    if missing:
+        known.update({c: country_info(c) for c in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)  # a reader sees the old table or the new one, never half of one
+    return {c: known[c] for c in codes}
 
 
 def group_members_table() -> pd.DataFrame:

@@ -182,7 +182,8 @@ STAGED_TABLES = {"observations.parquet": "core.observation_row", "classification
 
 
 def _insert_files(con, files: pd.DataFrame) -> None:
-    cols = [c for c in files.columns if c in _columns(con, "core.source_file")]
+    known = _columns(con, "core.source_file")  # once: each look-up is a catalogue query
+    cols = [c for c in files.columns if c in known]
     con.register("files", files)
     con.execute(f"INSERT INTO core.source_file BY NAME SELECT {', '.join(cols)} FROM files")
     con.unregister("files")
