@@ -17,7 +17,7 @@ import pandera.pandas as pa
 import python_calamine
 
 from digigov.errors import SourceFileError
-from digigov.sources.base import Mapped, SourceContext, TableSource, melt_wide
+from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.xlsx import fetch_xlsx
 
 SOURCE_ID = "wb_gtmi_panel"
@@ -86,7 +86,7 @@ def row_schema(path: Path, ctx: SourceContext) -> pa.DataFrameSchema:
     under the 2025 block (a number as code, a count as group) are left out on purpose in
     to_observations, and the economies' codes go through the shared country mapping."""
     cols = ctx.config["columns"]
-    values = {c: pa.Column(float, nullable=True, coerce=True) for c in ctx.config["value_columns"]}
+    values = {c: pa.Column(float, nullable=True, coerce=True, metadata=VALUE_COLUMN) for c in ctx.config["value_columns"]}
     return pa.DataFrameSchema(
         {cols["year"]: pa.Column(int, coerce=True, checks=pa.Check.isin(ctx.config["years"])),
          cols["code"]: pa.Column(str), cols["group"]: pa.Column(str, nullable=True), **values},
