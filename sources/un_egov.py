@@ -26,6 +26,9 @@ HEADER = ["Survey Year", "Country Name", "E-Government Rank", "E-Government Inde
           "Telecommunication Infrastructure Index"]
 INDEX_COLUMNS = HEADER[3:]
 RANK = "E-Government Rank"
+# The reason on the reject of a marker cell; warehouse/sql/aggregates.sql matches on it.
+NO_ONLINE_PRESENCE = ("is the UN's no-online-presence marker (EGDI 0.00000 with HCI and TII present), "
+                      "not a score: left out as missing")
 EGDI, HCI, TII = "E-Government Index", "Human Capital Index", "Telecommunication Infrastructure Index"
 
 
@@ -142,8 +145,20 @@ def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     country 0), so zeros alone cannot be read as missing. A row whose EGDI is 0 while its HCI or
     TII is 0 was not computable: its EGDI, placeholder rank and zero components are missing (the
     older download leaves such cells blank, and the UN's 2008 and 2010 world averages exclude these
-    rows). An EGDI of 0 with its components present is a published score and is kept. Rows of
-    non-members (blank rank, no values) are returned separately as exclusions.
+    rows).
+
+    An EGDI of 0 with its components present (2003-2005 and three 2012 rows, e.g. Uzbekistan
+    2003: HCI 0.91, TII 0.05) is not a score either: it is the UN's marker for a country with no
+    online presence (its OSI and EPI are 0 too), and an EGDI that averages OSI, HCI and TII cannot
+    be 0 with those components. Its EGDI and its rank (the tied last place every marker row shares,
+    174 in 2003) are made missing, and each of the two cells is reported as an exclusion, one
+    reject record per cell with the row's line number. They go in as exclusions ("excluded:"), not
+    as invalid rejects: the file is right and says what the UN meant; the pipeline leaves the cell
+    out on purpose because a marker is not a value of the indicator. The row's HCI and TII (real
+    scores) still load, and so do its OSI and EPI of 0 (no online services is what they measure).
+    Whether the UN's world mean counts a marker as 0 depends on the survey year: see
+    warehouse/sql/aggregates.sql, which counts these reject records where the UN did.
+    Rows of non-members (blank rank, no values) are returned separately as exclusions.
     """
     df = clean.copy()
     non_member = df[RANK].isna() & df[INDEX_COLUMNS].fillna(0).eq(0).all(axis=1)
@@ -155,6 +170,12 @@ def to_observations(clean: pd.DataFrame, ctx: SourceContext) -> Mapped:
     for col in (HCI, TII):
         df.loc[uncomputable & (df[col] == 0), col] = np.nan
     df.loc[uncomputable, [EGDI, RANK]] = np.nan
+    marker = (df[EGDI] == 0) & ~uncomputable
+    marker_cells = pd.concat([
+        clean.loc[marker[marker].index].assign(reason=f"{col} {NO_ONLINE_PRESENCE}")
+        for col in (EGDI, RANK)])
+    excluded = pd.concat([excluded, marker_cells], ignore_index=True)
+    df.loc[marker, [EGDI, RANK]] = np.nan
     column_to_id = {spec["column"]: ind for ind, spec in ctx.indicators.items()}
     obs = melt_wide(df, country="Country Name", year="Survey Year", column_to_id=column_to_id)
     return Mapped(obs, excluded)

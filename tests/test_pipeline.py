@@ -50,13 +50,69 @@ def test_seed_2020_figures_for_the_seven_countries(warehouse):
 
 @pytest.mark.parametrize("indicator,year,expected", [
     ("un.egdi", 2020, 0.5988), ("un.epi", 2020, 0.5677), ("un.egdi", 2022, 0.6102),
-    ("un.egdi", 2024, 0.6382), ("un.egdi", 2008, 0.4514), ("un.egdi", 2010, 0.4406)])
+    ("un.egdi", 2024, 0.6382), ("un.egdi", 2008, 0.4514), ("un.egdi", 2010, 0.4406),
+    ("un.egdi", 2012, 0.4882)])
 def test_world_averages_reproduce_the_published_figures(warehouse, indicator, year, expected):
     value, n, method = query(warehouse, "SELECT value, n_countries, method FROM aggregates "
                                         "WHERE group_id='world' AND indicator_id=? AND year=?", [indicator, year])[0]
     assert round(value, 4) == expected
     assert n == (193 if year >= 2012 else {2008: 182, 2010: 183}[year])
     assert "UN member states" in method
+
+
+def _egov_rows(year: int) -> dict[str, list[str]]:
+    """The raw rows of one UN survey file, by stripped country name, with their line numbers."""
+    import csv
+    path = EMBEDDED_SNAPSHOTS / "un_egov" / f"EGOV_DATA_{year}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    return {r[1].strip(): [*r, str(line)] for line, r in enumerate(rows[1:], start=2)}
+
+
+@pytest.mark.parametrize("iso3,name,year", [("UZB", "Uzbekistan", 2003), ("TJK", "Tajikistan", 2003),
+                                            ("TJK", "Tajikistan", 2004)])
+def test_the_un_no_online_presence_zero_is_missing_with_its_reason(warehouse, iso3, name, year):
+    """An EGDI of 0.00000 beside real HCI and TII is the UN's marker: the EGDI and its tied placeholder
+    rank are missing, each listed once in `rejects` as an exclusion with the row's line; HCI and TII load."""
+    raw = _egov_rows(year)[name]
+    assert raw[3] == "0.00000" and float(raw[6]) > 0 and float(raw[7]) > 0   # the file's marker
+    got = dict(query(warehouse, "SELECT indicator_id, value FROM observations WHERE iso3=? AND year=?", [iso3, year]))
+    assert "un.egdi" not in got and "un.egdi_rank" not in got
+    assert round(got["un.hci"], 5) == float(raw[6]) and round(got["un.tii"], 5) == float(raw[7])
+    rejects = query(warehouse, "SELECT reason, record FROM rejects WHERE source_id='un_egov' AND file=? AND row=?",
+                    [f"EGOV_DATA_{year}.csv", int(raw[-1])])
+    reasons = sorted(r for r, _ in rejects)
+    assert len(reasons) == 2 and all(r.startswith("excluded: ") and "no-online-presence marker" in r for r in reasons)
+    assert reasons[0].startswith("excluded: E-Government Index") and reasons[1].startswith("excluded: E-Government Rank")
+    record = json.loads(rejects[0][1])
+    assert record["Country Name"] == name and record["E-Government Index"] == 0
+
+
+def test_central_asia_2003_egdi_mean_leaves_the_markers_out(warehouse):
+    """Central Asia 2003 averages only the members with a score, as the raw file gives them."""
+    members = [r[0] for r in query(warehouse, "SELECT iso3 FROM countries WHERE list_contains(groups, 'central_asia')")]
+    assert sorted(members) == ["KAZ", "KGZ", "TJK", "UZB"]
+    raw = _egov_rows(2003)
+    scores = [float(raw[n][3]) for n in ("Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan") if raw[n][3] != "0.00000"]
+    assert len(scores) == 2
+    value, n = query(warehouse, "SELECT value, n_countries FROM aggregates "
+                                "WHERE group_id='central_asia' AND indicator_id='un.egdi' AND year=2003")[0]
+    assert n == 2 and round(value, 6) == round(sum(scores) / 2, 6)
+    world = query(warehouse, "SELECT method FROM aggregates WHERE group_id='world' AND indicator_id='un.egdi' AND year=2003")[0][0]
+    assert "no-online-presence marker" in world and "left out" in world
+
+
+def test_world_2012_counts_the_marker_zeros_as_the_un_did(warehouse):
+    """2012's published world mean 0.4882 includes its marker zeros: counted as 0 there, and said so."""
+    markers = [n for n, r in _egov_rows(2012).items() if r[3] == "0.00000"]
+    assert len(markers) == 3
+    assert query(warehouse, "SELECT count(*) FROM rejects WHERE file='EGOV_DATA_2012.csv' "
+                            "AND reason LIKE 'excluded: E-Government Index%marker%'")[0][0] == 3
+    value, n, method = query(warehouse, "SELECT value, n_countries, method FROM aggregates "
+                                        "WHERE group_id='world' AND indicator_id='un.egdi' AND year=2012")[0]
+    assert n == 193 and round(value, 4) == 0.4882 and "3 states with the no-online-presence marker count as EGDI 0" in method
+    # 2010 has no marker zeros beside real components, so it leaves nothing to count
+    assert query(warehouse, "SELECT count(*) FROM rejects WHERE file='EGOV_DATA_2010.csv' AND reason LIKE '%marker%'")[0][0] == 0
 
 
 def test_group_aggregates_and_no_rank_average(warehouse):
