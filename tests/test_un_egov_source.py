@@ -72,19 +72,22 @@ def test_2020_seed_values_and_georgia():
 
 
 def test_missing_value_markers():
-    """2008: EGDI 0 with HCI 0 is 'not computable' -> missing; 2012: EGDI 0 with components is kept."""
+    """2008: EGDI 0 with HCI 0 is 'not computable' -> missing; 2012: EGDI 0 beside real components is
+    the UN's no-online-presence marker -> missing too, with its reason in rejects; the components load."""
     obs08, _, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2008.csv"), CTX)
     kir = obs08[obs08["iso3"] == "KIR"].set_index("indicator_id")["value"]
     assert "un.egdi" not in kir and "un.hci" not in kir and "un.egdi_rank" not in kir
     assert kir["un.osi"] == pytest.approx(0.06688)
-    obs12, _, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2012.csv"), CTX)
+    obs12, rej12, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2012.csv"), CTX)
     lby = obs12[obs12["iso3"] == "LBY"].set_index("indicator_id")["value"]
-    assert lby["un.egdi"] == 0.0 and lby["un.hci"] == pytest.approx(0.85018)
+    assert "un.egdi" not in lby and lby["un.hci"] == pytest.approx(0.85018)
+    marker = rej12[rej12["record"].str.contains('"Libya"') & rej12["reason"].str.contains("no-online-presence")]
+    assert len(marker) >= 1 and marker["reason"].str.startswith("excluded:").all()
 
 
 def test_non_members_are_excluded_with_a_reason():
     _, rejects, _ = stage_file(un_egov.SOURCE, snapshot_file(SNAP / "EGOV_DATA_2003.csv"), CTX)
-    excluded = rejects[rejects["reason"].str.startswith("excluded:")]
+    excluded = rejects[rejects["reason"].str.startswith("excluded:") & rejects["reason"].str.contains("member")]
     assert sorted(excluded["row"].tolist()) == [37, 181]
     assert {"Montenegro", "South Sudan"} == {r for r in excluded["record"].str.extract(r'"Country Name": "([^"]+)"')[0]}
 
