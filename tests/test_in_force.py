@@ -36,28 +36,29 @@ def expected_in_force(obs: pd.DataFrame) -> set:
     """The rule written out cell by cell: within one precedence, the newest release carrying the
     country and covering the year (its first to last year of the indicator) decides the year, and
     holds the value in force or none; across precedences the higher one with a value wins."""
-    span = obs.groupby(["source_id", "release", "indicator_id"])["year"].agg(["min", "max"])
-    updated = obs.groupby(["source_id", "release", "indicator_id"])["updated"].max()
+    span = {k: (lo, hi) for k, lo, hi in obs.groupby(["source_id", "release", "indicator_id"])["year"]
+            .agg(["min", "max"]).itertuples(name=None)}
+    updated = obs.groupby(["source_id", "release", "indicator_id"])["updated"].max().to_dict()
     values = {tuple(k) for k in obs[[*KEY, "source_id", "release"]].itertuples(index=False)}
     chosen = set()
     for (iso3, ind), d in obs.groupby(["iso3", "indicator_id"]):
-        rels = d[["source_id", "release", "precedence"]].drop_duplicates().itertuples(index=False)
         by_prec: dict[int, list] = {}
-        for s, r, p in rels:
+        for s, r, p in d[["source_id", "release", "precedence"]].drop_duplicates().itertuples(index=False):
             by_prec.setdefault(p, []).append((s, r))
+        for rels in by_prec.values():
+            # newest first: date descending (undated last), then source id, then release descending
+            rels.sort(key=lambda sr: sr[1], reverse=True)
+            rels.sort(key=lambda sr: sr[0])
+            rels.sort(key=lambda sr: pd.isna(updated[(*sr, ind)]))
+            dated = [sr for sr in rels if pd.notna(updated[(*sr, ind)])]
+            dated.sort(key=lambda sr: updated[(*sr, ind)], reverse=True)  # stable: ties keep that order
+            rels[:len(dated)] = dated
         for year in sorted(d["year"].unique()):
             for p in sorted(by_prec, reverse=True):
-                covering = [(s, r) for s, r in by_prec[p]
-                            if span.loc[(s, r, ind), "min"] <= year <= span.loc[(s, r, ind), "max"]]
-                # newest first: date descending (undated last), then source id, then release descending
-                covering.sort(key=lambda sr: sr[1], reverse=True)
-                covering.sort(key=lambda sr: sr[0])
-                dated = [sr for sr in covering if pd.notna(updated[(*sr, ind)])]
-                undated = [sr for sr in covering if pd.isna(updated[(*sr, ind)])]
-                dated.sort(key=lambda sr: updated[(*sr, ind)], reverse=True)  # stable: ties keep that order
+                covering = [sr for sr in by_prec[p] if span[(*sr, ind)][0] <= year <= span[(*sr, ind)][1]]
                 if not covering:  # no release of this precedence spans the year
                     continue
-                newest = (dated + undated)[0]
+                newest = covering[0]
                 if (iso3, ind, year, *newest) in values:
                     chosen.add((iso3, ind, year, *newest))
                     break
