@@ -34,3 +34,21 @@ def csv_records(path: Path, *, encoding_hint: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SourceFileError(path, f"not a readable CSV ({exc})") from None
+
+
+def records_frame(records: list[list[str]], header: list[str], path: Path):
+    """The data records after the header as a frame of strings, the way the row rules need it:
+    blanks as missing, a short or long line padded or cut to the header's width (and flagged by
+    `_fields`, so the row is quarantined rather than lost), with _file and _row (the line number)."""
+    import pandas as pd
+
+    width = len(header)
+    rows = []
+    for lineno, rec in enumerate(records[1:], start=2):
+        if not rec:
+            continue
+        fields = [f.strip() or None for f in rec]
+        fields = (fields + [None] * width)[:width]
+        rows.append(fields + [str(path), lineno, len(rec)])
+    df = pd.DataFrame(rows, columns=header + ["_file", "_row", "_fields"])
+    return df.astype({c: "object" for c in header})

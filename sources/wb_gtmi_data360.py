@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
-from digigov.sources.text import csv_records
+from digigov.sources.text import csv_records, records_frame
 
 SOURCE_ID = "wb_gtmi_data360"
 FILE_GLOB = "GTMI_*.csv"
@@ -79,16 +79,7 @@ def read(path: Path, ctx: SourceContext) -> pd.DataFrame:
     if problem:
         raise SourceFileError(path, f"header: {problem}", "expected the Data360 wide layout "
                               f"{cfg['header'] + ['<year>', '...']}")
-    width = len(header)
-    rows = []
-    for lineno, rec in enumerate(records[1:], start=2):
-        if not rec:
-            continue
-        fields = [f.strip() or None for f in rec]
-        fields = (fields + [None] * width)[:width]
-        rows.append(fields + [str(path), lineno, len(rec)])
-    df = pd.DataFrame(rows, columns=header + ["_file", "_row", "_fields"])
-    return df.astype({c: "object" for c in header})
+    return records_frame(records, header, path)
 
 
 def year_columns(df: pd.DataFrame) -> list[str]:
