@@ -29,7 +29,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
-from digigov.sources.text import decode_text
+from digigov.sources.text import decode_text, records_frame
 
 SOURCE_ID = "owid_broadband"
 FILE_GLOB = "broadband-penetration-by-country__*.csv"
@@ -91,13 +91,7 @@ def read(path: Path, ctx: SourceContext) -> pd.DataFrame:
     if len(records) > 1 and len(records[-1]) < len(header):
         raise SourceFileError(path, f"line {len(records)} (the last) has {len(records[-1])} of {len(header)} "
                               "fields: the file looks truncated", "re-download it")
-    width = len(header)
-    rows = []
-    for lineno, rec in enumerate(records[1:], start=2):
-        fields = [f.strip() or None for f in rec]
-        rows.append((fields + [None] * width)[:width] + [str(path), lineno, len(rec)])
-    df = pd.DataFrame(rows, columns=header + ["_file", "_row", "_fields"])
-    return df.astype({c: "object" for c in header})
+    return records_frame(records, header, path)
 
 
 def release_of(path: Path, ctx: SourceContext) -> str:

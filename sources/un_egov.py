@@ -17,7 +17,7 @@ import pandera.pandas as pa
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
 from digigov.sources.http import get_bytes
-from digigov.sources.text import csv_records
+from digigov.sources.text import csv_records, records_frame
 
 SOURCE_ID = "un_egov"
 FILE_GLOB = "EGOV_DATA_*.csv"
@@ -78,17 +78,8 @@ def read(path: Path, ctx: SourceContext | None = None) -> pd.DataFrame:
         raise SourceFileError(path, f"unexpected header {records[0]!r}",
                               f"expected {HEADER!r}" + (f"; missing {missing}" if missing else "")
                               + (f"; unexpected {extra}" if extra else ""))
-    width = len(HEADER)
-    rows = []
-    for lineno, rec in enumerate(records[1:], start=2):
-        if not rec:
-            continue
-        fields = [f.strip() or None for f in rec]
-        # A short or long row is kept (padded/trimmed) and flagged, so it is quarantined, not lost.
-        fields = (fields + [None] * width)[:width] if len(rec) != width else fields
-        rows.append(fields + [str(path), lineno, len(rec)])
-    df = pd.DataFrame(rows, columns=HEADER + ["_file", "_row", "_fields"])
-    return df.astype({c: "object" for c in HEADER})
+    # A short or long row is kept (padded/trimmed) and flagged, so it is quarantined, not lost.
+    return records_frame(records, HEADER, path)
 
 
 # ---- schemas --------------------------------------------------------------------------------
