@@ -125,15 +125,29 @@ class CountriesConfig(_Closed):
 
 # --- config/readiness.yaml ------------------------------------------------------------------------
 
+Text = Annotated[str, StringConstraints(min_length=1)]  # a sentence that must not be left empty
+
+
+def _no_repeats(values: list, what: str) -> list:
+    twice = [v for i, v in enumerate(values) if v in values[:i]]
+    if twice:
+        raise ValueError(f"{what} listed more than once: {', '.join(map(str, dict.fromkeys(twice)))}")
+    return values
+
+
 class ReadinessWeights(_Closed):
-    indicators: Annotated[float, Field(ge=0)]
+    evidence: Annotated[float, Field(ge=0)]
     survey: Annotated[float, Field(ge=0)]
 
     @model_validator(mode="after")
     def _some_weight(self):
-        if self.indicators + self.survey <= 0:
+        if self.evidence + self.survey <= 0:
             raise ValueError("at least one weight must be above 0")
         return self
+
+
+class ReadinessCoverage(_Closed):
+    min_share: Fraction
 
 
 class ReadinessLevels(_Closed):
@@ -147,19 +161,102 @@ class ReadinessLevels(_Closed):
         return self
 
 
+class HighRule(_Closed):
+    """`high` computed from the reference population: this percentile of its values."""
+
+    percentile: Annotated[float, Field(gt=50, le=100)]
+
+
+class Goalpost(_Closed):
+    """One indicator's yardstick: (value - low) / (high - low), clipped to 0-1."""
+
+    low: float
+    high: float | None = None
+    high_rule: HighRule | None = None
+    transform: Literal["log"] | None = None
+    basis: Text  # why these bounds
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.high is not None and self.high_rule is not None:
+            raise ValueError("give either high or high_rule, not both")
+        if self.high is None and self.high_rule is None:
+            raise ValueError("give high or high_rule")
+        if self.high is not None and self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.transform == "log" and self.low < 0:
+            raise ValueError(f"with transform log, low ({self.low:g}) must not be below 0")
+        return self
+
+
+class Uncertainty(_Closed):
+    draws: Annotated[int, Field(ge=0)]  # 0 turns the analysis off
+    seed: int
+    weight_noise: Annotated[float, Field(ge=0, lt=1)]
+    normalisations: Annotated[list[Literal["goalposts", "zscore", "rank"]], Field(min_length=1)]
+    aggregations: Annotated[list[Literal["arithmetic", "geometric"]], Field(min_length=1)]
+    leave_one_out: bool
+    geometric_floor: Annotated[float, Field(gt=0, lt=1)]
+
+    @field_validator("normalisations")
+    @classmethod
+    def _normalisations(cls, methods: list[str]) -> list[str]:
+        _no_repeats(methods, "normalisation")
+        if "goalposts" not in methods:
+            raise ValueError("normalisations must include goalposts, the nominal method")
+        return methods
+
+    @field_validator("aggregations")
+    @classmethod
+    def _aggregations(cls, methods: list[str]) -> list[str]:
+        _no_repeats(methods, "aggregation")
+        if "arithmetic" not in methods:
+            raise ValueError("aggregations must include arithmetic, the nominal method")
+        return methods
+
+
 class ReadinessConfig(_Closed):
+    reference_years: Annotated[list[Annotated[int, Field(ge=1990, le=2100)]], Field(min_length=1)]
+    window_years: Annotated[int, Field(ge=1)]
     weights: ReadinessWeights
+    coverage: ReadinessCoverage
     levels: ReadinessLevels
     priority_gaps: Annotated[int, Field(ge=0)]
+    goalposts: dict[IndicatorId, Goalpost]
+    uncertainty: Uncertainty
+
+    @field_validator("reference_years")
+    @classmethod
+    def _years_increasing(cls, years: list[int]) -> list[int]:
+        for before, after in zip(years, years[1:]):
+            if after <= before:
+                raise ValueError(f"reference years must be strictly increasing ({after} comes after {before})")
+        return years
 
 
 # --- config/dimensions.yaml -----------------------------------------------------------------------
+
+ConceptKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Concept(_Closed):
+    """One thing measured, counted once: the series that measure it, the preferred one first."""
+
+    series: Annotated[list[IndicatorId], Field(min_length=1)]
+    reason: Text  # why the concept bears on the dimension
+    weight: Annotated[float, Field(gt=0)] = 1
+
+    @field_validator("series")
+    @classmethod
+    def _series_once(cls, series: list[str]) -> list[str]:
+        return _no_repeats(series, "series")
+
 
 class Dimension(_Closed):
     key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     name: str
     description: str
-    indicators: dict[IndicatorId, str] | None = None  # indicator id -> why it bears on the dimension
+    concepts: dict[ConceptKey, Concept] | None = None
 
 
 class DimensionsConfig(_Closed):
@@ -174,6 +271,26 @@ class DimensionsConfig(_Closed):
         twice = sorted({k for k in keys if keys.count(k) > 1})
         if twice:
             raise ValueError(f"key used by more than one dimension: {', '.join(twice)}")
+        return dims
+
+    @field_validator("dimensions")
+    @classmethod
+    def _concepts_counted_once(cls, dims: dict[int, Dimension]) -> dict[int, Dimension]:
+        """A concept belongs to one dimension, and a series measures one concept: otherwise the
+        same evidence would count twice."""
+        concept_dims: dict[str, list[str]] = {}
+        series_at: dict[str, list[str]] = {}
+        for number, dim in dims.items():
+            for key, concept in (dim.concepts or {}).items():
+                concept_dims.setdefault(key, []).append(f"{number} ({dim.key})")
+                for series in concept.series:
+                    series_at.setdefault(series, []).append(f"{key} (dimension {number})")
+        problems = [f"concept {key} is used by more than one dimension: {', '.join(places)}"
+                    for key, places in concept_dims.items() if len(places) > 1]
+        problems += [f"series {series} is listed in more than one concept: {', '.join(places)}"
+                     for series, places in series_at.items() if len(places) > 1]
+        if problems:
+            raise ValueError("; ".join(problems))
         return dims
 
 

@@ -26,7 +26,12 @@ def test_nine_dimensions_with_their_indicators(wh):
     assert dims[1][1] == "ICT governance" and dims[7][1] == "Digital divide"
     assert all(d[3] >= 2 for d in dims)  # every dimension has survey questions
     mapped = dict(query(wh, "SELECT indicator_id, dimension_id FROM indicators WHERE dimension_id IS NOT NULL"))
-    assert mapped["un.tii"] == 7 and mapped["wdi.IT.NET.USER.ZS"] == 8 and mapped["wgi.ge"] == 2
+    assert mapped["wb.gtmi.i1"] == 7 and mapped["wdi.IT.NET.USER.ZS"] == 8 and mapped["wgi.ge"] == 2
+    # composites whose parts are mapped are not scored again (one concept counts once)
+    assert not {"un.tii", "wb.gtmi", "wb.gtmi.gtei", "wb.gtmi.cgsi"} & set(mapped)
+    concepts = query(wh, "SELECT concept, list(indicator_id ORDER BY preference) FROM dimension_indicators "
+                         "WHERE concept = 'internet_use' GROUP BY 1")
+    assert concepts == [("internet_use", ["itu.i99H", "wdi.IT.NET.USER.ZS"])]
     # every mapped indicator has data for at least one focus country, so no mapping is dead
     dead = query(wh, """SELECT indicator_id FROM dimension_indicators d WHERE NOT EXISTS (
                         SELECT 1 FROM observations o WHERE o.indicator_id = d.indicator_id
@@ -61,25 +66,24 @@ def test_findings_and_their_checks(wh):
 def test_sample_workbooks_are_labelled_everywhere(wh):
     assert query(wh, "SELECT bool_and(is_sample), count(DISTINCT iso3) FROM survey_responses") == [(True, 7)]
     assert query(wh, "SELECT count(*) FROM sources WHERE source_id = 'survey' AND NOT is_sample")[0][0] == 0
-    assert query(wh, "SELECT bool_and(uses_sample) FROM readiness WHERE survey_score IS NOT NULL")[0][0] is True
+    assert query(wh, "SELECT bool_and(is_sample), count(DISTINCT iso3) FROM survey_scores") == [(True, 7)]
     assert query(wh, "SELECT bool_and(is_sample) FROM findings WHERE source_id = 'survey'")[0][0] is True
 
 
 def test_readiness_matrix_covers_the_focus_group(wh):
-    cells = query(wh, """SELECT iso3, count(*), count(level), bool_and(components IS NOT NULL)
-                         FROM readiness WHERE iso3 IN ('ARM','AZE','GEO','KAZ','KGZ','TJK','UZB') GROUP BY 1""")
-    assert sorted(c[0] for c in cells) == FOCUS and all(c[1:] == (9, 9, True) for c in cells)
-    levels = {r[0] for r in query(wh, "SELECT DISTINCT level FROM readiness")}
-    assert levels <= {"low", "medium", "high"}
-    # the indicator part is normalised against every country with data: values lie in 0..1
-    lo, hi = query(wh, "SELECT min(indicator_score), max(indicator_score) FROM readiness")[0]
+    cells = query(wh, """SELECT iso3, count(*), count(level), count(missing) FROM readiness
+                         WHERE iso3 IN ('ARM','AZE','GEO','KAZ','KGZ','TJK','UZB') AND ref_year = 2022 GROUP BY 1""")
+    # nine dimensions each; specialised personnel has no score until real survey answers arrive
+    assert sorted(c[0] for c in cells) == FOCUS and all(c[1:3] == (9, 8) for c in cells)
+    levels = {r[0] for r in query(wh, "SELECT DISTINCT level FROM readiness WHERE level IS NOT NULL")}
+    assert levels == {"low", "medium", "high"}
+    lo, hi = query(wh, "SELECT min(evidence_score), max(evidence_score) FROM readiness")[0]
     assert 0 <= lo < hi <= 1
-    gaps = query(wh, "SELECT iso3, count(*), min(priority), max(priority) FROM priority_gaps "
-                     "WHERE iso3 = 'TJK' GROUP BY 1")
-    assert gaps == [("TJK", 3, 1, 3)]
-    # comparators have no survey, so their cells say so instead of imputing
-    assert query(wh, "SELECT bool_and(missing LIKE '%survey: no scored answers%') FROM readiness "
-                     "WHERE iso3 IN ('EST', 'KOR')")[0][0] is True
+    gaps = query(wh, "SELECT iso3, ref_year, count(*), min(priority), max(priority) FROM priority_gaps "
+                     "WHERE iso3 = 'TJK' AND ref_year = 2024 GROUP BY ALL")
+    assert gaps == [("TJK", 2024, 3, 1, 3)]
+    # comparators are scored like the focus countries: on evidence, none of them from a survey
+    assert query(wh, "SELECT count(survey_score), count(score) > 0 FROM readiness WHERE iso3 IN ('EST', 'KOR')") == [(0, True)]
 
 
 def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsys):
@@ -99,15 +103,17 @@ def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsy
     resp = wb["Respondent"]
     fields = {resp.cell(row, 1).value: row for row in range(2, resp.max_row + 1)}
     resp.cell(fields["organisation"], 2).value = "Ministry of Digital Development"
-    resp.cell(fields["date"], 2).value = "2026-11-20"
+    resp.cell(fields["date"], 2).value = "2024-11-20"
     wb.save(path)
     wh = tmp_path / "w.duckdb"
     assert main(["run", "--local", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
     got = dict(query(wh, "SELECT question_id, score FROM survey_responses WHERE iso3 = 'KGZ' AND score IS NOT NULL"))
     assert got == {"NP1": 1.0, "NP2": 0.5, "GV1": 1.0, "SP3": 0.75, "ED2": 0.35}
     assert query(wh, "SELECT bool_or(is_sample) FROM survey_responses")[0][0] is False
-    survey_score = query(wh, "SELECT survey_score, uses_sample FROM readiness WHERE iso3 = 'KGZ' AND dimension_id = 1")
-    assert survey_score == [(0.75, False)]
+    # dated 2024: the answers count for the 2024 reference year only, beside the evidence
+    survey_score = query(wh, "SELECT ref_year, survey_score, organisations, uses_sample FROM readiness "
+                             "WHERE iso3 = 'KGZ' AND dimension_id = 1 ORDER BY 1")
+    assert survey_score == [(2020, None, 0, False), (2022, None, 0, False), (2024, 0.75, 1, False)]
     text = query(wh, "SELECT statement FROM findings WHERE source_id = 'survey' AND iso3 = 'KGZ'")
     assert text == [("An AI assistant is piloted on the e-government portal",)]
 

@@ -140,6 +140,67 @@ def test_readiness_levels_in_order(config_copy):
         "config/readiness.yaml: levels: medium_from (0.4) must not be above high_from (0.3)")
 
 
+def test_readiness_weights_are_evidence_and_survey(config_copy):
+    edit(config_copy / "readiness.yaml", "  evidence: 0.5\n", "  indicators: 0.5\n")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: weights.evidence: required key is missing; weights.indicators: unknown key")
+
+
+def test_reference_years_must_increase(config_copy):
+    edit(config_copy / "readiness.yaml", "reference_years: [2020, 2022, 2024]\n",
+         "reference_years: [2020, 2024, 2022]\n")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: reference_years: reference years must be strictly increasing "
+        "(2022 comes after 2024)")
+
+
+def test_a_goalpost_gives_high_or_high_rule_not_both(config_copy):
+    edit(config_copy / "readiness.yaml", "    high_rule: {percentile: 95}\n",
+         "    high: 40\n    high_rule: {percentile: 95}\n")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: goalposts['wdi.IT.NET.BBND.P2']: give either high or high_rule, not both")
+
+
+def test_a_goalpost_without_high_or_high_rule(config_copy):
+    edit(config_copy / "readiness.yaml", "    high_rule: {percentile: 95}\n", "")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: goalposts['wdi.IT.NET.BBND.P2']: give high or high_rule")
+
+
+def test_a_goalpost_must_say_why(config_copy):
+    edit(config_copy / "readiness.yaml", '  un.hci:      {low: 0, high: 1, basis: "the index\'s scale, 0-1"}\n',
+         "  un.hci:      {low: 0, high: 1}\n")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: goalposts['un.hci'].basis: required key is missing")
+
+
+def test_a_goalpost_upside_down_or_logged_below_zero(config_copy):
+    edit(config_copy / "readiness.yaml", '  itu.gci:     {low: 0, high: 100,', '  itu.gci:     {low: 100, high: 0,')
+    edit(config_copy / "readiness.yaml", '  un.hci:      {low: 0, high: 1,',
+         '  un.hci:      {low: -1, high: 1, transform: log,')
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: goalposts['itu.gci']: low (100) must be below high (0); "
+        "goalposts['un.hci']: with transform log, low (-1) must not be below 0")
+
+
+def test_the_nominal_normalisation_must_be_among_the_draws(config_copy):
+    edit(config_copy / "readiness.yaml", "  normalisations: [goalposts, zscore, rank]\n",
+         "  normalisations: [zscore, rank]\n")
+    assert config_error("readiness", config_copy) == (
+        "config/readiness.yaml: uncertainty.normalisations: normalisations must include goalposts, "
+        "the nominal method")
+
+
+def test_uncertainty_methods_are_known_and_listed_once(config_copy):
+    edit(config_copy / "readiness.yaml", "  aggregations: [arithmetic, geometric]\n",
+         "  aggregations: [arithmetic, arithmetic]\n")
+    edit(config_copy / "readiness.yaml", "  normalisations: [goalposts, zscore, rank]\n",
+         "  normalisations: [goalposts, minmax]\n")
+    message = config_error("readiness", config_copy)
+    assert message.startswith("config/readiness.yaml: uncertainty.normalisations[1]: Input should be ")
+    assert message.endswith("; uncertainty.aggregations: aggregation listed more than once: arithmetic")
+
+
 def test_country_codes_are_checked(config_copy):
     edit(config_copy / "countries.yaml", "members: [KAZ, KGZ, TJK, UZB]", "members: [KAZ, kgz, TJK, UZB]")
     message = config_error("countries", config_copy)
@@ -153,6 +214,37 @@ def test_a_dimension_without_a_name(config_copy):
         "config/dimensions.yaml: dimensions[2].name: required key is missing")
 
 
+def test_a_series_counts_in_one_concept_only(config_copy):
+    edit(config_copy / "dimensions.yaml", "        series: [un.hci]\n", "        series: [un.hci, wgi.ge]\n")
+    assert config_error("dimensions", config_copy) == (
+        "config/dimensions.yaml: dimensions: series wgi.ge is listed in more than one concept: "
+        "government_effectiveness (dimension 2), human_capital (dimension 8)")
+
+
+def test_a_concept_belongs_to_one_dimension(config_copy):
+    edit(config_copy / "dimensions.yaml", "      human_capital:\n", "      government_effectiveness:\n")
+    message = config_error("dimensions", config_copy)
+    assert message.startswith("config/dimensions.yaml: dimensions: concept government_effectiveness is used "
+                              "by more than one dimension: 2 (ict_governance), 8 (digital_divide)")
+
+
+def test_a_concept_with_an_unknown_key(config_copy):
+    edit(config_copy / "dimensions.yaml", "        series: [un.hci]\n", "        series: [un.hci]\n        wieght: 2\n")
+    assert config_error("dimensions", config_copy) == (
+        "config/dimensions.yaml: dimensions[8].concepts.human_capital.wieght: unknown key")
+
+
+def test_a_concept_needs_a_series_and_a_reason(config_copy):
+    edit(config_copy / "dimensions.yaml", "        series: [un.hci]\n", "        series: []\n        weight: 0\n")
+    edit(config_copy / "dimensions.yaml",
+         '        reason: "The UN Human Capital Index measures the education that digital skills build on."\n', "")
+    message = config_error("dimensions", config_copy)
+    assert message.startswith("config/dimensions.yaml: dimensions[8].concepts.human_capital.series: List should have "
+                              "at least 1 item")
+    assert "; dimensions[8].concepts.human_capital.reason: required key is missing; " in message
+    assert message.endswith("dimensions[8].concepts.human_capital.weight: Input should be greater than 0 (got 0)")
+
+
 def test_a_question_of_an_unknown_answer_type(config_copy):
     edit(config_copy / "survey.yaml", "{id: GV3, dimension: ict_governance, type: scale_1_5,",
          "{id: GV3, dimension: ict_governance, type: scale_1_10,")
@@ -161,11 +253,14 @@ def test_a_question_of_an_unknown_answer_type(config_copy):
 
 
 def test_many_problems_are_summed_up(config_copy):
-    (config_copy / "readiness.yaml").write_text(
-        "weights: {indicators: a, survey: b}\nlevels: {medium_from: c, high_from: d}\npriority_gaps: e\n"
-        "extra: 1\n", encoding="utf-8")
+    path = config_copy / "readiness.yaml"
+    for old, new in [("window_years: 3\n", "window_years: a\n"), ("  evidence: 0.5\n", "  evidence: b\n"),
+                     ("  survey: 0.5\n", "  survey: c\n"), ("  min_share: 0.5\n", "  min_share: d\n"),
+                     ("  medium_from: 0.4\n", "  medium_from: e\n"), ("priority_gaps: 3\n", "priority_gaps: f\n")]:
+        edit(path, old, new)
+    path.write_text(path.read_text(encoding="utf-8") + "extra: 1\n", encoding="utf-8")
     message = config_error("readiness", config_copy)
-    assert message.endswith("; and 1 more problem(s)")
+    assert message.endswith("; and 2 more problem(s)")
     assert message.count(": Input should be") == 5
 
 

@@ -130,7 +130,9 @@ def test_gci_is_in_force_and_feeds_dimension_6(warehouse):
                               WHERE indicator_id = 'itu.gci' AND iso3 IN {tuple(FOCUS)}""")
     assert {(i, y): v for i, y, v in got} == expected
     assert query(warehouse, "SELECT dimension_id FROM indicators WHERE indicator_id = 'itu.gci'") == [(6,)]
-    components = dict(query(warehouse, f"""SELECT iso3, components FROM readiness WHERE dimension_id = 6
-                                          AND iso3 IN {tuple(FOCUS)}"""))
-    for iso3 in FOCUS:
-        assert f"itu.gci 2024 = {round(expected[(iso3, 2024)], 3)}" in components[iso3], iso3
+    components = {r[0]: r[1:] for r in query(warehouse, f"""SELECT iso3, indicator_id, value_year, value, normalised
+                                          FROM readiness_components WHERE dimension_id = 6 AND ref_year = 2024
+                                          AND concept = 'cybersecurity' AND iso3 IN {tuple(FOCUS)}""")}
+    for iso3 in FOCUS:  # the cybersecurity concept of the 2024 matrix is the GCI's raw cell, on 0-100
+        value = expected[(iso3, 2024)]
+        assert components[iso3] == ("itu.gci", 2024, value, pytest.approx(value / 100)), iso3

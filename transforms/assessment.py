@@ -22,17 +22,20 @@ def dimensions_table() -> pd.DataFrame:
 
 
 def dimension_indicators_table(known: set[str]) -> pd.DataFrame:
-    """(dimension_id, indicator_id, reason, is_primary): the first dimension listing an indicator is
-    its primary one. An id that is not in the catalogue is a config error, caught here."""
-    rows, seen = [], set()
+    """(dimension_id, indicator_id, concept, preference, reason, is_primary): every series of every
+    readiness concept, the preferred one first. A series belongs to one concept only (checked with
+    the config), so is_primary is true for each; an id not in the catalogue is a config error."""
+    rows = []
     for did, spec in sorted(load_config("dimensions")["dimensions"].items(), key=lambda kv: int(kv[0])):
-        for ind, reason in (spec.get("indicators") or {}).items():
-            if ind not in known:
-                raise ValueError(f"config/dimensions.yaml: dimension {did} lists unknown indicator {ind!r}")
-            rows.append({"dimension_id": int(did), "indicator_id": ind, "reason": reason,
-                         "is_primary": ind not in seen})
-            seen.add(ind)
-    return pd.DataFrame(rows, columns=["dimension_id", "indicator_id", "reason", "is_primary"])
+        for concept, c in (spec.get("concepts") or {}).items():
+            for rank, ind in enumerate(c["series"], start=1):
+                if ind not in known:
+                    raise ValueError(f"config/dimensions.yaml: dimension {did}, concept {concept} "
+                                     f"lists unknown indicator {ind!r}")
+                rows.append({"dimension_id": int(did), "indicator_id": ind, "concept": concept,
+                             "preference": rank, "reason": c["reason"], "is_primary": True})
+    return pd.DataFrame(rows, columns=["dimension_id", "indicator_id", "concept", "preference", "reason",
+                                       "is_primary"])
 
 
 def institutions_table() -> pd.DataFrame:

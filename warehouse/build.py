@@ -15,12 +15,12 @@ import duckdb
 import pandas as pd
 
 from digigov.errors import WarehouseError
-from digigov.settings import load_config
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
 from digigov.warehouse.sqlfiles import SQL_DIR, run_script, sql
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
+from digigov.transforms.readiness import compute as compute_readiness, load_method
 from digigov.transforms.countries import countries_table, group_members_table
 
 RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version", "seconds",
@@ -191,7 +191,7 @@ def _insert_files(con, files: pd.DataFrame) -> None:
 
 def load_assessment(con) -> None:
     """The needs-assessment layer: framework and reference data from config, then readiness scores
-    computed in SQL (from the indicators and the survey answers loaded with the sources)."""
+    (from the indicators and the survey answers loaded with the sources)."""
     _insert(con, "core.dimension", dimensions_table())
     known = {r[0] for r in con.execute("SELECT indicator_id FROM core.indicator").fetchall()}
     _insert(con, "core.dimension_indicator", dimension_indicators_table(known))
@@ -201,11 +201,25 @@ def load_assessment(con) -> None:
     _insert(con, "core.institution", institutions_table())
     _insert(con, "core.finding", study_findings_table())
     _insert_files(con, pd.DataFrame([study_source_record()]))
-    cfg = load_config("readiness")
-    con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?)",
-                [cfg["weights"]["indicators"], cfg["weights"]["survey"], cfg["levels"]["medium_from"],
-                 cfg["levels"]["high_from"], cfg["priority_gaps"]])
-    con.execute(sql("readiness.sql"))
+    load_readiness(con)
+
+
+def load_readiness(con) -> None:
+    """Readiness per country, dimension and reference year (digigov.transforms.readiness), from the
+    values in force, the countries and the real survey answers (warehouse/sql/readiness/)."""
+    direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
+    method = load_method(direction)
+    values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
+    countries = con.execute(sql("readiness/countries.sql")).df()
+    survey = con.execute(sql("readiness/survey.sql")).df()
+    result = compute_readiness(values, countries, survey, method)
+    con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [method.w_evidence, method.w_survey, method.medium_from, method.high_from, method.priority_gaps,
+                 method.window_years, method.min_share, method.uncertainty.draws, method.uncertainty.seed])
+    _insert(con, "core.readiness", result.cells)
+    _insert(con, "core.readiness_component", result.components)
+    _insert(con, "core.readiness_goalpost", result.goalposts)
+    _insert(con, "core.readiness_sensitivity", result.sensitivity)
 
 
 def evaluate_findings(con) -> list[str]:

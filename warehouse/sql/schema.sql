@@ -67,6 +67,8 @@ CREATE TABLE core.dimension (
 CREATE TABLE core.dimension_indicator (
     dimension_id INTEGER NOT NULL,
     indicator_id VARCHAR NOT NULL,
+    concept      VARCHAR NOT NULL,
+    preference   INTEGER NOT NULL,   -- 1 = the concept's preferred series, then its fallbacks
     reason       VARCHAR,
     is_primary   BOOLEAN NOT NULL
 );
@@ -131,29 +133,89 @@ CREATE TABLE core.survey_response (
     source_id     VARCHAR         -- the inbox source whose workbook it came from
 );
 
+-- Readiness (digigov.transforms.readiness; method in config/readiness.yaml and the README).
 CREATE TABLE core.readiness_param (
-    w_indicators DOUBLE NOT NULL,
-    w_survey     DOUBLE NOT NULL,
-    medium_from  DOUBLE NOT NULL,
-    high_from    DOUBLE NOT NULL,
-    n_gaps       INTEGER NOT NULL
+    w_evidence    DOUBLE NOT NULL,
+    w_survey      DOUBLE NOT NULL,
+    medium_from   DOUBLE NOT NULL,
+    high_from     DOUBLE NOT NULL,
+    n_gaps        INTEGER NOT NULL,
+    window_years  INTEGER NOT NULL,
+    min_share     DOUBLE NOT NULL,
+    draws         INTEGER NOT NULL,
+    seed          BIGINT NOT NULL
 );
 
 CREATE TABLE core.readiness (
-    iso3               VARCHAR NOT NULL,
-    dimension_id       INTEGER NOT NULL,
-    year               INTEGER,
-    score              DOUBLE,
-    level              VARCHAR,
-    indicator_score    DOUBLE,
-    survey_score       DOUBLE,
-    components         VARCHAR,
-    missing            VARCHAR,
-    uses_sample        BOOLEAN NOT NULL,
-    gap_to_comparators DOUBLE,
-    gap_to_world       DOUBLE,
-    weakness_rank      INTEGER,
-    PRIMARY KEY (iso3, dimension_id)
+    iso3              VARCHAR NOT NULL,
+    dimension_id      INTEGER NOT NULL,
+    ref_year          INTEGER NOT NULL,
+    score             DOUBLE,
+    score_median      DOUBLE,
+    score_p05         DOUBLE,
+    score_p95         DOUBLE,
+    level             VARCHAR,
+    level_probability DOUBLE,
+    p_low             DOUBLE,
+    p_medium          DOUBLE,
+    p_high            DOUBLE,
+    evidence_score    DOUBLE,
+    survey_score      DOUBLE,
+    organisations     INTEGER NOT NULL,
+    coverage          DOUBLE,
+    n_indicators      INTEGER NOT NULL,
+    n_concepts        INTEGER NOT NULL,
+    rank              INTEGER,
+    rank_p05          INTEGER,
+    rank_p95          INTEGER,
+    n_ranked          INTEGER,
+    missing           VARCHAR,
+    uses_sample       BOOLEAN NOT NULL,
+    PRIMARY KEY (iso3, dimension_id, ref_year)
+);
+
+CREATE TABLE core.readiness_component (
+    iso3          VARCHAR NOT NULL,
+    dimension_id  INTEGER NOT NULL,
+    ref_year      INTEGER NOT NULL,
+    concept       VARCHAR NOT NULL,
+    indicator_id  VARCHAR NOT NULL,
+    value         DOUBLE,
+    value_year    INTEGER,
+    goalpost_low  DOUBLE,
+    goalpost_high DOUBLE,
+    normalised    DOUBLE,
+    weight        DOUBLE,
+    source_id     VARCHAR,
+    release       VARCHAR,
+    file          VARCHAR,
+    row           BIGINT,
+    note          VARCHAR
+);
+
+CREATE TABLE core.readiness_goalpost (
+    indicator_id  VARCHAR PRIMARY KEY,
+    goalpost_low  DOUBLE NOT NULL,
+    goalpost_high DOUBLE,
+    rule          VARCHAR NOT NULL,
+    transform     VARCHAR,
+    basis         VARCHAR NOT NULL,
+    n_reference   INTEGER NOT NULL,
+    skewness      DOUBLE,
+    kurtosis      DOUBLE,
+    skewed        BOOLEAN
+);
+
+CREATE TABLE core.readiness_sensitivity (
+    ref_year            INTEGER NOT NULL,
+    dimension_id        INTEGER,          -- NULL: every dimension of the reference year
+    factor              VARCHAR NOT NULL, -- all | weights | normalisation | aggregation | leave_one_out
+    cells               INTEGER NOT NULL,
+    mean_abs_shift      DOUBLE,
+    mean_interval_width DOUBLE,
+    share_level_changes DOUBLE,
+    mean_rank_shift     DOUBLE,
+    influence           INTEGER           -- 1 = the choice that moves the scores most
 );
 
 -- Observations of the pandas-staged sources, one row each with its source, release and file.

@@ -36,3 +36,9 @@ UNION ALL
 SELECT c.iso3, c.scheme, c.year, c.category, c.source_id, c.release
 FROM main.classifications c
 WHERE c.scheme NOT IN (SELECT subject FROM check_vintage.param);
+
+-- `vintages_of: readiness`: the matrix of one reference year (release = the year).
+CREATE VIEW check_vintage.readiness AS
+SELECT r.*
+FROM main.readiness r, check_vintage.param p
+WHERE p.subject <> 'readiness' OR r.ref_year = try_cast(p.release AS INTEGER);

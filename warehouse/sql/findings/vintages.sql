@@ -1,6 +1,6 @@
 -- Every vintage a finding can be checked against: each (source, release) that carries the finding's
--- `vintages_of` subject, an indicator id (its observations) or a classification scheme (e.g.
--- gtmi_group), oldest first (by the publisher's date, else the retrieval date).
+-- `vintages_of` subject, an indicator id (its observations), a classification scheme (e.g.
+-- gtmi_group) or `readiness` (each reference year of the matrix), oldest first (by the publisher's date, else the retrieval date).
 WITH carried AS (
     SELECT DISTINCT indicator_id AS subject, source_id, release
     FROM core.observation
@@ -9,6 +9,11 @@ WITH carried AS (
     SELECT DISTINCT scheme AS subject, source_id, release
     FROM core.classification
     WHERE scheme IN (SELECT vintages_of FROM core.finding)
+    UNION
+    -- `readiness`: every reference year of the readiness matrix
+    SELECT DISTINCT 'readiness' AS subject, 'reference year' AS source_id, ref_year::VARCHAR AS release
+    FROM core.readiness
+    WHERE 'readiness' IN (SELECT vintages_of FROM core.finding)
 )
 SELECT f.finding_id, c.subject, c.source_id, c.release
 FROM core.finding f

@@ -1,0 +1,160 @@
+"""The readiness matrix: country × dimension × reference year, with its components and notes.
+
+The evidence score is the weighted arithmetic mean of the goalpost-normalised concepts that have a
+value in the window, scored only when the coverage rule is met; the survey score is the mean score
+of real (never SAMPLE) answers dated in the window; the score combines the parts that exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from digigov.transforms.readiness import evidence, uncertainty
+from digigov.transforms.readiness.method import Method
+from digigov.transforms.readiness.panel import Panel, panels
+from digigov.transforms.readiness.scoring import nominal_draw, scores
+
+
+@dataclass
+class Readiness:
+    cells: pd.DataFrame
+    components: pd.DataFrame
+    goalposts: pd.DataFrame
+    sensitivity: pd.DataFrame
+
+
+def survey_parts(survey: pd.DataFrame, method: Method) -> pd.DataFrame:
+    """Per reference year, country and dimension: the mean score of the real answers dated in the
+    window and the number of organisations they come from. SAMPLE answers are refused here too,
+    whatever the caller passes."""
+    cols = ["ref_year", "iso3", "dimension_id", "survey_score", "organisations", "answers"]
+    if survey is None or survey.empty:
+        return pd.DataFrame(columns=cols)
+    real = survey[~survey["is_sample"].astype(bool) & survey["score"].notna()]
+    frames = []
+    for ref in method.reference_years:
+        first, last = method.window(ref)
+        w = real[(real["year"] >= first) & (real["year"] <= last)]
+        if w.empty:
+            continue
+        g = w.groupby(["iso3", "dimension_id"]).agg(survey_score=("score", "mean"),
+                                                   organisations=("organisation_key", "nunique"),
+                                                   answers=("score", "size")).reset_index()
+        frames.append(g.assign(ref_year=ref))
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def matrix_members(concepts: pd.DataFrame, survey: pd.DataFrame, countries: pd.DataFrame,
+                   method: Method) -> pd.DataFrame:
+    """(ref_year, iso3): every country with any evidence or real survey answer in the year, and
+    every focus country and comparator always (their empty cells then say what is missing)."""
+    known = set(countries["iso3"])
+    always = set(countries.loc[countries["focus"] | countries["comparator"], "iso3"])
+    rows = set()
+    for ref in method.reference_years:
+        have = set(concepts.loc[concepts["ref_year"] == ref, "iso3"]) | set(survey.loc[survey["ref_year"] == ref, "iso3"])
+        rows |= {(ref, c) for c in (have | always) & known}
+    return pd.DataFrame(sorted(rows), columns=["ref_year", "iso3"])
+
+
+def _nominal(panel: Panel, method: Method) -> pd.DataFrame:
+    e, s = scores(panel, method, nominal_draw(panel, method))
+    k = len(panel.concepts)
+    return pd.DataFrame({
+        "iso3": panel.iso3, "ref_year": panel.ref_year, "dimension_id": panel.dimension_id,
+        "evidence_score": e[0], "survey_score": panel.survey, "score": s[0],
+        "coverage": panel.present / k if k else np.nan, "n_indicators": panel.present, "n_concepts": k,
+        "organisations": panel.organisations, "covered": panel.covered(method.min_share)})
+
+
+def _notes(cells: pd.DataFrame, components: pd.DataFrame, method: Method, focus: set[str]) -> pd.Series:
+    """Why a cell lacks something, in words: concepts without a value in the window (with the year
+    of the latest older one), a coverage rule not met, no international data, no real survey."""
+    gaps = components[components["value"].isna()].copy()
+    gaps["text"] = gaps["concept"].str.replace("_", " ") + ": " + gaps["note"]
+    by_cell = gaps.groupby(["ref_year", "iso3", "dimension_id"])["text"].agg("; ".join)
+    out = []
+    for r in cells.itertuples(index=False):
+        parts = []
+        if r.n_concepts == 0:
+            parts.append("no international data measures this dimension: survey needed")
+        else:
+            listed = by_cell.get((r.ref_year, r.iso3, r.dimension_id))
+            if listed:
+                parts.append(listed)
+            if not r.covered:
+                parts.append(f"evidence not scored: {r.n_indicators} of {r.n_concepts} concepts have a value, "
+                             f"the coverage rule needs {method.min_share:.0%}")
+        if np.isnan(r.survey_score) and r.iso3 in focus:
+            parts.append("survey: no real answers dated in the window")
+        out.append("; ".join(parts) or None)
+    return pd.Series(out, index=cells.index, dtype=object)
+
+
+def components_of(grid: pd.DataFrame, concepts: pd.DataFrame, values: pd.DataFrame, nominal: pd.DataFrame,
+                  method: Method) -> pd.DataFrame:
+    """One row per cell and concept: the series used (the preferred one when none has a value),
+    value and year, goalposts, normalised value and its weight in the evidence score, provenance,
+    and a note when the value is missing."""
+    rows = [{"ref_year": ref, "iso3": iso3, "dimension_id": c.dimension_id, "concept": c.key,
+             "preferred": c.series[0], "nominal_weight": c.weight}
+            for ref, iso3 in grid.itertuples(index=False) for c in method.concepts]
+    base = pd.DataFrame(rows)
+    if base.empty:
+        return base
+    comp = base.merge(concepts.drop(columns=["dimension_id"]), how="left", on=["ref_year", "iso3", "concept"])
+    comp["indicator_id"] = comp["indicator_id"].fillna(comp["preferred"])
+    present = comp["value"].notna()
+    covered = comp.merge(nominal[["ref_year", "iso3", "dimension_id", "covered"]], how="left",
+                         on=["ref_year", "iso3", "dimension_id"])["covered"].fillna(False).to_numpy(bool)
+    share = comp["nominal_weight"].where(present, 0.0)
+    total = share.groupby([comp["ref_year"], comp["iso3"], comp["dimension_id"]]).transform("sum")
+    comp["weight"] = np.where(present & covered & (total > 0), share / total.where(total > 0, 1), np.nan)
+    # notes for the concepts without a value: the latest older year of any of its series
+    series_of = {c.key: c.series for c in method.concepts}
+    latest = {}
+    for ref in method.reference_years:
+        lb = evidence.latest_before(values, ref)
+        latest[ref] = {(i, s): y for i, s, y in lb.itertuples(index=False)}
+    notes = []
+    for r in comp.itertuples(index=False):
+        if not pd.isna(r.value):
+            notes.append("fallback series: the preferred one has no value in the window"
+                         if r.series_rank and r.series_rank > 0 else None)
+            continue
+        first, last = method.window(r.ref_year)
+        years = [latest[r.ref_year].get((r.iso3, s)) for s in series_of[r.concept]]
+        years = [y for y in years if y is not None]
+        notes.append(f"latest value {max(years)}, before the {first}-{last} window" if years
+                     else f"no value up to {last}")
+    comp["note"] = notes
+    cols = ["iso3", "dimension_id", "ref_year", "concept", "indicator_id", "value", "value_year",
+            "goalpost_low", "goalpost_high", "normalised", "weight", "source_id", "release", "file", "row", "note"]
+    return comp[cols]
+
+
+def compute(values: pd.DataFrame, countries: pd.DataFrame, survey: pd.DataFrame, method: Method) -> Readiness:
+    """The whole readiness layer from its inputs: in-force observations of the mapped series
+    (evidence.VALUE_COLUMNS), countries (iso3, un_member, focus, comparator) and scored survey
+    answers (iso3, dimension_id, score, year, organisation_key, is_sample)."""
+    un = set(countries.loc[countries["un_member"], "iso3"])
+    focus = set(countries.loc[countries["focus"], "iso3"])
+    ranked = focus | set(countries.loc[countries["comparator"], "iso3"])
+    gp = evidence.resolve_goalposts(values, method, un)
+    concepts = evidence.alternatives(evidence.concept_values(values, method, gp), un)
+    survey_part = survey_parts(survey, method)
+    grid = matrix_members(concepts, survey_part, countries, method)
+    ps = panels(concepts, survey_part, grid, method, ranked)
+    nominal = pd.concat([_nominal(p, method) for p in ps], ignore_index=True)
+    analysed = [uncertainty.analyse(p, method) for p in ps]
+    intervals = pd.concat([a[0] for a in analysed], ignore_index=True)
+    sens = uncertainty.pool([row for a in analysed for row in a[1]])
+    components = components_of(grid, concepts, values, nominal, method)
+    cells = nominal.merge(intervals, how="left", on=["iso3", "ref_year", "dimension_id"])
+    cells["level"] = [method.level(s) for s in cells["score"]]
+    cells["missing"] = _notes(cells, components, method, focus)
+    cells["uses_sample"] = False
+    return Readiness(cells.drop(columns=["covered"]), components, gp, sens)
