@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-run clean
+.PHONY: run test bench bench-run bench-readiness clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: Python 3.11 not found (set PYTHON=...)"; exit 2; }
@@ -27,6 +27,10 @@ bench: $(STAMP)
 # On demand: a default run on the embedded snapshots, first and unchanged, --local and with Prefect.
 bench-run: $(STAMP)
 	$(BIN)/python -m tests.benchmarks run
+
+# On demand: the readiness step with 0 to 4,000 Monte Carlo draws.
+bench-readiness: $(STAMP)
+	$(BIN)/python -m tests.benchmarks readiness
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

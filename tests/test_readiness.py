@@ -185,6 +185,9 @@ def test_intervals_and_level_probabilities_are_consistent(warehouse):
 
 
 def test_sensitivity_names_the_choice_that_moves_scores_most(warehouse):
+    shares = query(warehouse, "SELECT factor, min(variance_share), max(variance_share) FROM readiness_sensitivity GROUP BY 1")
+    for factor, lo, hi in shares:
+        assert (lo, hi) == (1, 1) if factor == "all" else 0 <= lo <= hi
     rows = query(warehouse, """SELECT ref_year, factor, influence, mean_abs_shift FROM readiness_sensitivity
                                WHERE dimension_id IS NULL ORDER BY 1, 3""")
     by_year = {}

@@ -77,3 +77,30 @@ def test_aggregation_leaves_missing_values_out_and_rescales_weights():
     assert aggregate.geometric(x, w)[0] == pytest.approx(np.exp((np.log(0.2) + 3 * np.log(0.8)) / 4))
     # a zero is raised to the floor, so one missing law does not wipe out the others
     assert aggregate.geometric(np.array([0.0, 1.0]), np.ones(2), floor=0.01) == pytest.approx(0.1)
+
+
+def test_the_draws_score_exactly_as_the_aggregation_functions():
+    """scoring.scores writes the weighted means as matrix products for speed; on a random panel
+    with missing values, every draw equals aggregate.arithmetic / aggregate.geometric."""
+    from digigov.transforms.readiness import load_method
+    from digigov.transforms.readiness.panel import Panel
+    from digigov.transforms.readiness.scoring import FACTORS, draw, scores
+
+    method = load_method()
+    rng = np.random.default_rng(7)
+    c, k = 40, 4
+    values = rng.uniform(0, 1, (3, c, k))
+    values[:, rng.uniform(size=(c, k)) < 0.2] = np.nan
+    concepts = [c_ for c_ in method.concepts if c_.dimension_id == 5][:k]
+    panel = Panel(2024, 5, np.array([f"C{i:02d}" for i in range(c)]), concepts, values, np.ones(k),
+                  np.full(c, np.nan), np.zeros(c, int), np.zeros(c, bool))
+    d = draw(panel, method, rng, 300, FACTORS)
+    evidence, _ = scores(panel, method, d)
+    covered = panel.covered(method.min_share)
+    for i in range(300):
+        x = values[d.normalisation[i]]
+        expected = (aggregate.geometric(x, d.weights[i], method.uncertainty.geometric_floor) if d.geometric[i]
+                    else aggregate.arithmetic(x, d.weights[i]))
+        expected = np.where(covered, expected, np.nan)
+        assert np.allclose(evidence[i], expected, equal_nan=True, rtol=1e-12, atol=1e-12)
+    assert d.geometric.any() and (d.normalisation > 0).any() and (d.weights == 0).any()

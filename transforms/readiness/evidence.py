@@ -28,10 +28,14 @@ def in_window(values: pd.DataFrame, method: Method) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS + ["ref_year"])
 
 
-def latest_before(values: pd.DataFrame, ref_year: int) -> pd.DataFrame:
-    """The latest year each country has for each series up to a reference year (for the notes)."""
-    v = values[values["year"] <= ref_year]
-    return v.groupby(["iso3", "indicator_id"], as_index=False)["year"].max()
+def latest_before(values: pd.DataFrame, method: Method) -> pd.DataFrame:
+    """(ref_year, iso3, concept, latest_year): the latest year up to each reference year in which
+    any series of the concept has a value for the country (for the notes on missing values)."""
+    series = pd.DataFrame([(s, c.key) for c in method.concepts for s in c.series], columns=["indicator_id", "concept"])
+    v = values[["iso3", "indicator_id", "year"]].merge(series, on="indicator_id")
+    frames = [v[v["year"] <= ref].groupby(["iso3", "concept"], as_index=False)["year"].max().assign(ref_year=ref)
+              for ref in method.reference_years]
+    return pd.concat(frames, ignore_index=True).rename(columns={"year": "latest_year"})
 
 
 def resolve_goalposts(values: pd.DataFrame, method: Method, un_members: set[str]) -> pd.DataFrame:
@@ -78,9 +82,10 @@ def concept_values(values: pd.DataFrame, method: Method, goalposts: pd.DataFrame
         lo = found["indicator_id"].map(gp["goalpost_low"]).to_numpy(dtype=float)
         hi = found["indicator_id"].map(gp["goalpost_high"]).to_numpy(dtype=float)
         norm = np.empty(len(found))
-        for i, (ind, value) in enumerate(zip(found["indicator_id"], found["value"], strict=True)):
-            g = method.goalposts[ind]
-            norm[i] = normalise.goalposts(value, lo[i], hi[i], method.direction.get(ind, True), g.transform)
+        for ind in found["indicator_id"].unique():
+            at = (found["indicator_id"] == ind).to_numpy()
+            norm[at] = normalise.goalposts(found["value"].to_numpy(dtype=float)[at], lo[at][0], hi[at][0],
+                                           method.direction.get(ind, True), method.goalposts[ind].transform)
         frames.append(found.assign(dimension_id=c.dimension_id, concept=c.key, goalpost_low=lo,
                                    goalpost_high=hi, normalised=norm))
     cols = ["ref_year", "iso3", "dimension_id", "concept", "indicator_id", "series_rank", "value", "year",

@@ -73,25 +73,23 @@ def _nominal(panel: Panel, method: Method) -> pd.DataFrame:
 def _notes(cells: pd.DataFrame, components: pd.DataFrame, method: Method, focus: set[str]) -> pd.Series:
     """Why a cell lacks something, in words: concepts without a value in the window (with the year
     of the latest older one), a coverage rule not met, no international data, no real survey."""
-    gaps = components[components["value"].isna()].copy()
-    gaps["text"] = gaps["concept"].str.replace("_", " ") + ": " + gaps["note"]
-    by_cell = gaps.groupby(["ref_year", "iso3", "dimension_id"])["text"].agg("; ".join)
-    out = []
-    for r in cells.itertuples(index=False):
-        parts = []
-        if r.n_concepts == 0:
-            parts.append("no international data measures this dimension: survey needed")
-        else:
-            listed = by_cell.get((r.ref_year, r.iso3, r.dimension_id))
-            if listed:
-                parts.append(listed)
-            if not r.covered:
-                parts.append(f"evidence not scored: {r.n_indicators} of {r.n_concepts} concepts have a value, "
-                             f"the coverage rule needs {method.min_share:.0%}")
-        if np.isnan(r.survey_score) and r.iso3 in focus:
-            parts.append("survey: no real answers dated in the window")
-        out.append("; ".join(parts) or None)
-    return pd.Series(out, index=cells.index, dtype=object)
+    keys = ["ref_year", "iso3", "dimension_id"]
+    gaps = components[components["value"].isna()]
+    listed = (gaps["concept"].str.replace("_", " ") + ": " + gaps["note"]).groupby(
+        [gaps[k] for k in keys]).agg("; ".join).rename("listed").reset_index()
+    c = cells[keys + ["n_concepts", "n_indicators", "covered", "survey_score"]].merge(listed, how="left", on=keys)
+    parts = pd.DataFrame(index=c.index)
+    parts["none"] = np.where(c["n_concepts"] == 0, "no international data measures this dimension: survey needed", None)
+    parts["listed"] = np.where(c["n_concepts"] > 0, c["listed"], None)
+    parts["coverage"] = np.where((c["n_concepts"] > 0) & ~c["covered"].astype(bool),
+                                 "evidence not scored: " + c["n_indicators"].astype(str) + " of "
+                                 + c["n_concepts"].astype(str) + " concepts have a value, the coverage rule needs "
+                                 + f"{method.min_share:.0%}", None)
+    parts["survey"] = np.where(c["survey_score"].isna() & c["iso3"].isin(focus),
+                               "survey: no real answers dated in the window", None)
+    text = ["; ".join(x for x in row if isinstance(x, str) and x) or None
+            for row in zip(*(parts[k].tolist() for k in parts.columns), strict=True)]
+    return pd.Series(text, index=cells.index, dtype=object)
 
 
 def components_of(grid: pd.DataFrame, concepts: pd.DataFrame, values: pd.DataFrame, nominal: pd.DataFrame,
@@ -114,23 +112,15 @@ def components_of(grid: pd.DataFrame, concepts: pd.DataFrame, values: pd.DataFra
     total = share.groupby([comp["ref_year"], comp["iso3"], comp["dimension_id"]]).transform("sum")
     comp["weight"] = np.where(present & covered & (total > 0), share / total.where(total > 0, 1), np.nan)
     # notes for the concepts without a value: the latest older year of any of its series
-    series_of = {c.key: c.series for c in method.concepts}
-    latest = {}
-    for ref in method.reference_years:
-        lb = evidence.latest_before(values, ref)
-        latest[ref] = {(i, s): y for i, s, y in lb.itertuples(index=False)}
-    notes = []
-    for r in comp.itertuples(index=False):
-        if not pd.isna(r.value):
-            notes.append("fallback series: the preferred one has no value in the window"
-                         if r.series_rank and r.series_rank > 0 else None)
-            continue
-        first, last = method.window(r.ref_year)
-        years = [latest[r.ref_year].get((r.iso3, s)) for s in series_of[r.concept]]
-        years = [y for y in years if y is not None]
-        notes.append(f"latest value {max(years)}, before the {first}-{last} window" if years
-                     else f"no value up to {last}")
-    comp["note"] = notes
+    comp = comp.merge(evidence.latest_before(values, method), how="left", on=["ref_year", "iso3", "concept"])
+    first = (comp["ref_year"] - method.window_years + 1).astype(str)
+    window = first + "-" + comp["ref_year"].astype(str) + " window"
+    older = "latest value " + comp["latest_year"].astype("Int64").astype(str) + ", before the " + window
+    comp["note"] = np.where(comp["value"].notna(),
+                            np.where(comp["series_rank"].fillna(0) > 0,
+                                     "fallback series: the preferred one has no value in the window", None),
+                            np.where(comp["latest_year"].notna(), older, "no value up to " + comp["ref_year"].astype(str)))
+    comp["note"] = comp["note"].where(comp["note"].notna(), None)
     cols = ["iso3", "dimension_id", "ref_year", "concept", "indicator_id", "value", "value_year",
             "goalpost_low", "goalpost_high", "normalised", "weight", "source_id", "release", "file", "row", "note"]
     return comp[cols]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digigov.transforms.readiness import aggregate
 from digigov.transforms.readiness.method import Method
 from digigov.transforms.readiness.normalise import NORMALISATIONS
 from digigov.transforms.readiness.panel import Panel
@@ -62,16 +61,29 @@ def draw(panel: Panel, method: Method, rng: np.random.Generator, n: int, vary: t
 
 def scores(panel: Panel, method: Method, d: Draws) -> tuple[np.ndarray, np.ndarray]:
     """(evidence, score), each (D, C). The coverage rule is the nominal one: a cell whose evidence
-    the rule does not score has no evidence in any draw."""
-    x = panel.values[d.normalisation]                         # (D, C, K)
-    w = d.weights[:, None, :]
-    if len(panel.concepts) == 0:
-        evidence = np.full(x.shape[:2], np.nan)
-    else:
-        evidence = aggregate.arithmetic(x, w)
-        if d.geometric.any():
-            geo = aggregate.geometric(x, w, method.uncertainty.geometric_floor)
-            evidence = np.where(d.geometric[:, None], geo, evidence)
+    the rule does not score has no evidence in any draw.
+
+    The weighted means of aggregate.py written as matrix products, draws grouped by normalisation:
+    Σ wᵢxᵢ / Σ wᵢ over the values present is (X·Wᵀ) / (M·Wᵀ), with X the values (0 where missing)
+    and M the mask of values present; the geometric mean likewise on log values. The same numbers
+    as aggregate.arithmetic / aggregate.geometric (tested), a thousand draws in milliseconds."""
+    n, c = len(d.normalisation), len(panel.iso3)
+    evidence = np.full((n, c), np.nan)
+    if len(panel.concepts):
+        floor = method.uncertainty.geometric_floor
+        for m in np.unique(d.normalisation):
+            rows = np.flatnonzero(d.normalisation == m)
+            x = panel.values[m]
+            present = ~np.isnan(x)
+            w = d.weights[rows].T                                  # (K, n_m)
+            total = present.astype(float) @ w                      # (C, n_m)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = (np.where(present, x, 0.0) @ w) / total
+                geo = d.geometric[rows]
+                if geo.any():
+                    logs = np.where(present, np.log(np.maximum(np.where(present, x, 1.0), floor)), 0.0)
+                    mean[:, geo] = np.exp((logs @ w[:, geo]) / total[:, geo])
+            evidence[rows] = np.where(total > 0, mean, np.nan).T
         evidence = np.where(panel.covered(method.min_share)[None, :], evidence, np.nan)
     return evidence, combine(evidence, panel.survey[None, :], d.w_evidence[:, None], d.w_survey[:, None])
 

@@ -86,7 +86,7 @@ def analyse(panel: Panel, method: Method) -> tuple[pd.DataFrame, list[dict]]:
     """(per-cell intervals, sensitivity sums) of one panel. Intervals: the nominal score's median
     and 5-95 % interval over all draws, the probability of each level and of the nominal one, the
     rank and its interval. Sensitivity, for each choice alone and all together, over the scored
-    cells: the mean absolute shift from the nominal score, the mean interval width, the share of
+    cells: the mean absolute shift from the nominal score, the mean interval width, the variance, the share of
     draws in which a cell changes level, and the mean absolute rank shift (sums and counts, so
     panels can be pooled by `pool`)."""
     frame = pd.DataFrame({"iso3": panel.iso3, "ref_year": panel.ref_year, "dimension_id": panel.dimension_id})
@@ -130,6 +130,7 @@ def analyse(panel: Panel, method: Method) -> tuple[pd.DataFrame, list[dict]]:
                      "cells": int(scored.sum()),
                      "shift_sum": float(np.nansum(np.nanmean(np.abs(sub - nominal[scored]), axis=0))),
                      "width_sum": float(np.nansum(hi - lo)),
+                     "var_sum": float(np.nansum(np.nanvar(sub, axis=0))) if sub.shape[0] > 1 else 0.0,
                      "changed_sum": float((level_index(sub, method) != own[scored]).mean(axis=0).sum()),
                      "ranked": int(ranked.sum()),
                      "rank_shift_sum": float(np.abs(rf[:, ranked] - r_nom[ranked]).mean(axis=0).sum())
@@ -142,16 +143,23 @@ def pool(rows: list[dict]) -> pd.DataFrame:
     NULL): means of `analyse`'s sums, and each choice's place by the score shift it causes
     (influence 1 = moves the results most)."""
     cols = ["ref_year", "dimension_id", "factor", "cells", "mean_abs_shift", "mean_interval_width",
-            "share_level_changes", "mean_rank_shift", "influence"]
+            "variance_share", "share_level_changes", "mean_rank_shift", "influence"]
     if not rows:
         return pd.DataFrame(columns=cols)
     raw = pd.DataFrame(rows)
     overall = raw.groupby(["ref_year", "factor"], as_index=False)[
-        ["cells", "shift_sum", "width_sum", "changed_sum", "ranked", "rank_shift_sum"]].sum()
+        ["cells", "shift_sum", "width_sum", "var_sum", "changed_sum", "ranked", "rank_shift_sum"]].sum()
     both = pd.concat([raw.astype({"dimension_id": "Int64"}), overall.assign(dimension_id=pd.NA)], ignore_index=True)
     both["mean_abs_shift"] = both["shift_sum"] / both["cells"]
     both["mean_interval_width"] = both["width_sum"] / both["cells"]
     both["share_level_changes"] = both["changed_sum"] / both["cells"]
+    # the variance one choice causes alone, as a share of the variance all choices cause together
+    # (a first-order share, Handbook §7: near 1 for a choice that explains the spread by itself)
+    total = both[both["factor"] == "all"].set_index(["ref_year", both.loc[both["factor"] == "all", "dimension_id"]
+                                                     .fillna(0).rename("d")])["var_sum"]
+    key = pd.MultiIndex.from_arrays([both["ref_year"], both["dimension_id"].fillna(0).rename("d")])
+    denominator = total.reindex(key).to_numpy(dtype=float)
+    both["variance_share"] = np.where(denominator > 0, both["var_sum"] / np.where(denominator > 0, denominator, 1), np.nan)
     both["mean_rank_shift"] = np.where(both["ranked"] > 0, both["rank_shift_sum"] / both["ranked"].clip(lower=1), np.nan)
     both["influence"] = pd.NA
     single = both[both["factor"] != "all"]

@@ -213,6 +213,7 @@ CREATE TABLE core.readiness_sensitivity (
     cells               INTEGER NOT NULL,
     mean_abs_shift      DOUBLE,
     mean_interval_width DOUBLE,
+    variance_share      DOUBLE,           -- the choice's variance alone / the variance of all choices together
     share_level_changes DOUBLE,
     mean_rank_shift     DOUBLE,
     influence           INTEGER           -- 1 = the choice that moves the scores most

@@ -141,7 +141,7 @@ FROM core.readiness_goalpost g JOIN core.indicator i USING (indicator_id);
 -- per reference year and dimension (dimension_id NULL: every dimension). influence 1 = most.
 CREATE VIEW readiness_sensitivity AS
 SELECT s.ref_year, s.dimension_id, d.name AS dimension, s.factor, s.cells, s.mean_abs_shift,
-       s.mean_interval_width, s.share_level_changes, s.mean_rank_shift, s.influence
+       s.mean_interval_width, s.variance_share, s.share_level_changes, s.mean_rank_shift, s.influence
 FROM core.readiness_sensitivity s LEFT JOIN core.dimension d USING (dimension_id);
 
 -- Each country's weakest scored dimensions per reference year (config/readiness.yaml priority_gaps).
