@@ -77,6 +77,10 @@ def test_loading_the_samples_changes_no_published_score(warehouse_copy):
         con.execute("CREATE TEMP TABLE kept AS SELECT * FROM core.survey_response")
         con.execute("DELETE FROM core.survey_response")
         assert _recompute(con) == published           # without the samples: the same numbers
+        # samples dated inside a reference-year window still stay out: the flag alone keeps them out
+        con.execute("INSERT INTO core.survey_response SELECT * REPLACE ('2024-05-01' AS response_date) FROM kept")
+        assert _recompute(con) == published
+        con.execute("DELETE FROM core.survey_response")
         con.execute("INSERT INTO core.survey_response SELECT * REPLACE (false AS is_sample, '2024-05-01' AS response_date) FROM kept")
         real = _recompute(con)
         assert real["core.readiness"] != published["core.readiness"]
