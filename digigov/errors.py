@@ -33,3 +33,8 @@ class ConfigError(DigigovError):
         self.path = str(path)
         self.problems = list(problems)
         super().__init__(f"{self.path}: " + "; ".join(self.problems))
+
+
+class UsageError(DigigovError):
+    """A command line the command cannot run (an unknown code, a bad expression): exit code 2,
+    nothing done. Raised where the argument is checked, so the message names it."""

@@ -5,31 +5,69 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 
 from digigov import __version__
-from digigov.errors import DigigovError
+from digigov.errors import DigigovError, UsageError
 
 
 RUNNER_HELP = ("where the per-source tasks run: sequential (default), threads[:N], dask (a local Dask "
                "cluster) or dask:ADDRESS (needs digigov[dask]); default $DIGIGOV_TASK_RUNNER")
+WAREHOUSE_HELP = "the published warehouse file (default $DIGIGOV_WAREHOUSE, else $DIGIGOV_HOME/digigov.duckdb)"
+
+# What `--help` ends with: two or three command lines to copy (tests/test_cli_edges.py checks each
+# command has them).
+EXAMPLES = {
+    None: ["digigov run --local", "digigov status", 'digigov sql "SELECT * FROM readiness LIMIT 5"'],
+    "run": ["digigov run --local", "digigov run --online --only un_egov,wb_api",
+            "digigov run --strict --task-runner threads:4"],
+    "survey-template": ["digigov survey-template --out survey.xlsx",
+                        "digigov survey-template --out survey_KAZ.xlsx --country KAZ --force"],
+    "export": ["digigov export --out report.xlsx", "digigov export --out kaz_uzb.xlsx --countries KAZ,UZB",
+               "digigov export --out report_2022.xlsx --year 2022 --force"],
+    "serve": ["digigov serve", 'digigov serve --cron "0 3 * * *" --offline',
+              "digigov serve --name nightly --strict --task-runner threads:4"],
+    "status": ["digigov status", "digigov status --warehouse /srv/digigov/digigov.duckdb"],
+    "sql": ['digigov sql "SELECT * FROM sources"',
+            "digigov sql \"SELECT iso3, value FROM observations WHERE indicator_id = 'un.egdi' "
+            "AND year = 2024\" --format csv"],
+}
+
+
+def _examples(command: str | None) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[command])
+
+
+def _year(text: str) -> int:
+    """--year: four digits; anything else is refused by argparse (exit 2) with this message."""
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise argparse.ArgumentTypeError(f'"{text}" is not a year (four digits, e.g. 2022)')
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="digigov", description=__doc__)
-    p.add_argument("--version", action="version", version=f"digigov {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter  # keeps the examples one per line
+    p = argparse.ArgumentParser(prog="digigov", description=__doc__, epilog=_examples(None), formatter_class=raw)
+    p.add_argument("--version", action="version", version=f"digigov {__version__}",
+                   help="print the version of digigov and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
-    run = sub.add_parser("run", help="refresh the warehouse from the snapshots (and, --online, the publishers)")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                              epilog=_examples(name), formatter_class=raw)
+
+    run = command("run", "refresh the warehouse from the snapshots (and, --online, the publishers)")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="online", action="store_false", default=False,
                       help="use the stored snapshots only (default)")
     mode.add_argument("--online", dest="online", action="store_true",
                       help="fetch new snapshots first; a failed fetch falls back to the last good one")
-    run.add_argument("--only", help="comma-separated source ids (default: every enabled source in config/sources/; the others keep their rows)")
+    run.add_argument("--only", metavar="SRC,...", help="comma-separated source ids (default: every enabled source "
+                                                       "in config/sources/; the others keep their rows)")
     run.add_argument("--snapshots", metavar="DIR", help="folder holding <source_id>/ snapshot folders")
-    run.add_argument("--warehouse", metavar="PATH", help="warehouse file (default $DIGIGOV_WAREHOUSE or data/digigov.duckdb)")
+    run.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
     run.add_argument("--inbox", metavar="DIR", help="folder of filled survey workbooks (default $DIGIGOV_HOME/inbox "
                                                     "if it exists, else the embedded SAMPLE workbooks)")
     run.add_argument("--strict", action="store_true",
@@ -39,36 +77,41 @@ def _parser() -> argparse.ArgumentParser:
                      help="run the pipeline in this process without Prefect (no server to start; no task runner, "
                           "no artifacts); default $DIGIGOV_ENGINE (local or prefect, default prefect)")
 
-    t = sub.add_parser("survey-template", help="write the needs-assessment survey workbook for a focal point to fill in")
-    t.add_argument("--out", required=True, metavar="FILE.xlsx")
+    t = command("survey-template", "write the needs-assessment survey workbook for a focal point to fill in")
+    t.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
     t.add_argument("--country", metavar="ISO3", help="pre-fill the respondent country")
     t.add_argument("--force", action="store_true", help="replace an existing file")
 
-    e = sub.add_parser("export", help="write an Excel extract of the published warehouse for reports")
-    e.add_argument("--out", required=True, metavar="FILE.xlsx")
-    e.add_argument("--countries", metavar="ISO3,...", help="default: the focus group (comparators always shown)")
-    e.add_argument("--year", type=int, help="values of this year instead of each indicator's latest")
-    e.add_argument("--warehouse", metavar="PATH")
+    e = command("export", "write an Excel extract of the published warehouse for reports")
+    e.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    e.add_argument("--countries", metavar="ISO3,...", help="the countries to report on, comma-separated "
+                                                           "(default: the focus group; comparators always shown)")
+    e.add_argument("--year", type=_year, metavar="YYYY",
+                   help="values of this year instead of each indicator's latest")
+    e.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
     e.add_argument("--force", action="store_true", help="replace an existing file")
 
-    sv = sub.add_parser("serve", help="serve the refresh flow on a cron schedule (needs a running Prefect server)")
+    sv = command("serve", "serve the refresh flow on a cron schedule (needs a running Prefect server)")
     sv.add_argument("--cron", metavar="EXPR", help='cron schedule in UTC (default "0 6 * * 1": Mondays 06:00)')
     sv.add_argument("--name", default="digigov-weekly", help="deployment name (default digigov-weekly)")
-    sv.add_argument("--warehouse", metavar="PATH")
+    sv.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP + ", resolved now for every scheduled run")
     smode = sv.add_mutually_exclusive_group()
     smode.add_argument("--online", dest="online", action="store_true", default=True,
                        help="scheduled runs fetch new snapshots first (default)")
-    smode.add_argument("--offline", dest="online", action="store_false")
-    sv.add_argument("--strict", action="store_true")
+    smode.add_argument("--offline", dest="online", action="store_false",
+                       help="scheduled runs use the stored snapshots only")
+    sv.add_argument("--strict", action="store_true",
+                    help="a failed fetch or a failed source fails a scheduled run instead of a warning")
     sv.add_argument("--task-runner", metavar="SPEC", help=RUNNER_HELP)
 
-    st = sub.add_parser("status", help="last runs, each source's release and freshness, rejects, contradictions")
-    st.add_argument("--warehouse", metavar="PATH")
+    st = command("status", "last runs, each source's release and freshness, rejects, contradictions")
+    st.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
 
-    q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
-    q.add_argument("statement")
-    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    q.add_argument("--warehouse", metavar="PATH")
+    q = command("sql", "run a read-only SQL statement on the published warehouse")
+    q.add_argument("statement", help="one SQL statement, in quotes; writes are refused")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table for people (default), csv or json for programs")
+    q.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
     return p
 
 
@@ -79,10 +122,6 @@ def _setup_logging() -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
-
-
-class UsageError(Exception):
-    """A command line the command cannot run: exit code 2, nothing done."""
 
 
 ENGINES = ("local", "prefect")
@@ -191,10 +230,14 @@ def cmd_export(args) -> int:
 
     from digigov.settings import warehouse_path
     from digigov.warehouse.export import export_workbook
+    from digigov.warehouse.export_request import check_request, country_codes
 
-    countries = [c.strip().upper() for c in args.countries.split(",") if c.strip()] if args.countries else None
-    result = export_workbook(warehouse_path(args.warehouse), Path(args.out), countries=countries,
-                             year=args.year, force=args.force)
+    if Path(args.out).suffix.lower() != ".xlsx":
+        return usage_error(f"--out {args.out}: the export is an Excel workbook; give a .xlsx file name")
+    warehouse = warehouse_path(args.warehouse)
+    countries = country_codes(args.countries) if args.countries is not None else None
+    check_request(warehouse, countries, args.year)  # a code or year the warehouse lacks: exit 2
+    result = export_workbook(warehouse, Path(args.out), countries=countries, year=args.year, force=args.force)
     print(f"wrote {result['path']}: {len(result['sheets'])} sheets ({', '.join(result['sheets'])}), "
           f"{result['charts']} charts, {result['bytes']:,} bytes in {result['seconds']:.2f} s")
     return 0

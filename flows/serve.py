@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from digigov.errors import DigigovError
+from digigov.errors import DigigovError, UsageError
 from digigov.settings import home, warehouse_path
 
 # Mondays 06:00 UTC: the publishers update at most monthly, so a weekly refresh keeps the warehouse
@@ -23,15 +23,16 @@ SERVER_HINT = ("start one in another terminal with `prefect server start`, then 
 
 
 def validate_cron(cron: str) -> str:
-    """Refuse a bad expression here, with a message, rather than as a pydantic trace from the runner."""
+    """Refuse a bad expression here, with a message, rather than as a pydantic trace from the runner.
+    A usage error (exit 2): the command line is at fault, and nothing was registered."""
     from prefect.client.schemas.schedules import CronSchedule
 
     try:
         CronSchedule(cron=cron, timezone="UTC")
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise DigigovError(f"--cron {cron!r} is not a cron expression Prefect accepts "
-                           f"(five fields: minute hour day-of-month month day-of-week, e.g. "
-                           f"{DEFAULT_CRON!r} for Mondays 06:00 UTC)") from exc
+        raise UsageError(f'--cron "{cron}" is not a cron expression Prefect accepts '
+                         f'(five fields: minute hour day-of-month month day-of-week, e.g. '
+                         f'"{DEFAULT_CRON}" for Mondays 06:00 UTC)') from exc
     return cron
 
 
@@ -72,7 +73,10 @@ def serve(cron: str = DEFAULT_CRON, *, name: str = DEFAULT_NAME, warehouse: str 
     from digigov.flows import runners
 
     validate_cron(cron)
-    runners.task_runner(task_runner)  # a bad spec fails now, not at the first scheduled run
+    try:
+        runners.task_runner(task_runner)  # a bad spec fails now, not at the first scheduled run
+    except DigigovError as exc:
+        raise UsageError(str(exc)) from None
     os.environ["DIGIGOV_TASK_RUNNER"] = runners.task_runner_spec(task_runner)
     url = api_url()
     _check_server(url)

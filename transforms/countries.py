@@ -37,6 +37,12 @@ def _library_iso3(name: str) -> str | None:
     return iso3 if exact else None
 
 
+def iso3_meant(text: str) -> str | None:
+    """The ISO3 code an ISO2 code or a country name stands for, when hdx-python-country is sure
+    (an exact match): what a person who typed `KZ` or `Kazakhstan` for KAZ is told to write."""
+    return _library_iso3(text.strip()) if text.strip() else None
+
+
 def resolve_name(name: str, source_id: str) -> str | None:
     """ISO3 for a publisher's country name, or None when it cannot be resolved without guessing.
 
