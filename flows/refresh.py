@@ -51,8 +51,7 @@ def report_task(warehouse: str) -> None:
     from digigov.warehouse.status import as_markdown, status
 
     report = status(Path(warehouse))
-    table = report["sources"].astype(object).where(report["sources"].notna(), None)
-    create_table_artifact(key="digigov-sources", table=table.to_dict("records"),
+    create_table_artifact(key="digigov-sources", table=report["sources"].records(),
                           description="Rows loaded, rejected and freshness per source")
     create_markdown_artifact(key="digigov-data-quality", markdown=as_markdown(report),
                              description="Rejects by reason, stale sources, contradictions, changes")
