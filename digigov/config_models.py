@@ -198,20 +198,15 @@ class Uncertainty(_Closed):
     leave_one_out: bool
     geometric_floor: Annotated[float, Field(gt=0, lt=1)]
 
-    @field_validator("normalisations")
+    @field_validator("normalisations", "aggregations")
     @classmethod
-    def _normalisations(cls, methods: list[str]) -> list[str]:
-        _no_repeats(methods, "normalisation")
-        if "goalposts" not in methods:
-            raise ValueError("normalisations must include goalposts, the nominal method")
-        return methods
-
-    @field_validator("aggregations")
-    @classmethod
-    def _aggregations(cls, methods: list[str]) -> list[str]:
-        _no_repeats(methods, "aggregation")
-        if "arithmetic" not in methods:
-            raise ValueError("aggregations must include arithmetic, the nominal method")
+    def _nominal_among_them(cls, methods: list[str], info) -> list[str]:
+        """Each list is the options the draws pick from; the nominal method must be one of them."""
+        kind, nominal = {"normalisations": ("normalisation", "goalposts"),
+                         "aggregations": ("aggregation", "arithmetic")}[info.field_name]
+        _no_repeats(methods, kind)
+        if nominal not in methods:
+            raise ValueError(f"{info.field_name} must include {nominal}, the nominal method")
         return methods
 
 

@@ -16,13 +16,14 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart
+from openpyxl.utils import get_column_letter
 
 from digigov.errors import DigigovError, WarehouseError
 from digigov.warehouse.export import export_workbook
 from tests.conftest import query
 
 SHEETS = ["Cover", "Contents", "Sources", "Indicator notes", "Indicators", "Time series", "Readiness",
-          "Priority gaps", "Findings", "Institutions", "Charts"]
+          "Priority gaps", "Readiness components", "Findings", "Institutions", "Charts"]
 TABLE_SHEETS = [s for s in SHEETS if s not in ("Cover", "Charts")]
 
 
@@ -51,6 +52,21 @@ def table_rows(ws) -> tuple[list[str], list[dict]]:
 
 def find_col(header: list[str], name: str) -> int:
     return header.index(name) + 1
+
+
+def ref_years(warehouse) -> list[int]:
+    return [r[0] for r in query(warehouse, "SELECT DISTINCT ref_year FROM readiness ORDER BY ref_year")]
+
+
+def description(wb, title: str) -> str:
+    _, rows = table_rows(wb["Contents"])
+    (text,) = [r["What it holds"] for r in rows if r["Sheet"] == title]
+    return text
+
+
+def readiness_by_country(wb) -> dict[str, dict]:
+    _, rows = table_rows(wb["Readiness"])
+    return {r["ISO3"]: r for r in rows}
 
 
 # --- structure --------------------------------------------------------------------------------
@@ -116,14 +132,20 @@ def test_cover_names_countries_run_and_sample_data(default_export, warehouse):
     sample_files = [r[0] for r in query(warehouse, "SELECT file FROM sources WHERE is_sample")]
     assert sample_files and all(f in text for f in sample_files)
     assert "SAMPLE" in text and "None: no part" not in text
+    # SAMPLE survey answers are counted, and said never to enter a readiness score
+    answers = query(warehouse, "SELECT count(*) FROM survey_responses WHERE is_sample AND list_contains(?, iso3)",
+                    [focus(warehouse) + ["EST", "KOR"]])[0][0]
+    assert answers and f"{answers} survey answers of the countries shown are SAMPLE data" in text
+    assert "never enter a readiness score" in text
+    assert "readiness cells" not in text and "Uses SAMPLE" not in text
+    assert f"Reference year {max(ref_years(warehouse))}, the latest of" in text
 
 
 def test_cover_says_when_nothing_rests_on_sample_data(warehouse_copy, tmp_path):
     wh = warehouse_copy
     with duckdb.connect(str(wh)) as con:
-        for table in ("core.survey_response", "core.finding", "core.readiness"):
-            con.execute(f"DELETE FROM {table} WHERE " + ("uses_sample" if table == "core.readiness" else "is_sample"))
-        con.execute("DELETE FROM core.source_file WHERE is_sample")
+        for table in ("core.survey_response", "core.finding", "core.source_file"):
+            con.execute(f"DELETE FROM {table} WHERE is_sample")
     export_workbook(wh, tmp_path / "x.xlsx")
     text = " ".join(str(c.value) for row in load_workbook(tmp_path / "x.xlsx")["Cover"].iter_rows()
                     for c in row if c.value is not None)
@@ -182,34 +204,96 @@ def test_time_series_of_un_indices(default_export, warehouse):
     assert wb["Time series"]["M2"].number_format == "0.000"
 
 
-def test_readiness_matrix_levels_and_colouring(default_export, warehouse):
+def test_readiness_matrix_latest_reference_year_interval_levels_and_colouring(default_export, warehouse):
     _, wb = default_export
     ws = wb["Readiness"]
     header, rows = table_rows(ws)
-    dims = query(warehouse, "SELECT dimension_id, name FROM dimensions ORDER BY dimension_id")
+    dims = dict(query(warehouse, "SELECT dimension_id, name FROM dimensions ORDER BY dimension_id"))
     assert len(dims) == 9
     assert [r["ISO3"] for r in rows] == focus(warehouse) + ["EST", "KOR"]
-    by_iso = {r["ISO3"]: r for r in rows}
-    for iso3, d, score, level in query(warehouse, "SELECT iso3, dimension_id, score, level FROM readiness "
-                                                  "WHERE iso3 IN ('KAZ', 'EST')"):
-        name = dict(dims)[d]
-        assert by_iso[iso3][f"D{d} {name} (score 0-1)"] == pytest.approx(score)
-        assert by_iso[iso3][f"D{d} level"] == level
-    score_col = find_col(header, f"D1 {dims[0][1]} (score 0-1)")
+    assert not [h for h in header if "sample" in h.lower() or "year" in h.lower()]
+    latest = max(ref_years(warehouse))
+    assert len(ref_years(warehouse)) > 1
+    text = description(wb, "Readiness")
+    assert f"reference year {latest}, the latest of" in text and "uncertainty analysis" in text
+    by_iso = readiness_by_country(wb)
+    cells = query(warehouse, "SELECT iso3, dimension_id, score, score_p05, score_p95, level, missing FROM readiness "
+                             "WHERE ref_year = ? AND iso3 IN ('KAZ', 'EST')", [latest])
+    assert len(cells) == 18
+    unscored = []
+    for iso3, d, score, p05, p95, level, missing in cells:
+        row = by_iso[iso3]
+        assert same(row[f"D{d} {dims[d]} (score 0-1)"], score), (iso3, d)
+        assert same(row[f"D{d} 5th percentile (score 0-1)"], p05), (iso3, d)
+        assert same(row[f"D{d} 95th percentile (score 0-1)"], p95), (iso3, d)
+        if score is None:
+            assert row[f"D{d} level"] == "no score"
+            assert f"D{d}: {missing}" in row["Dimensions without a score: why"]
+            unscored.append(d)
+        else:
+            assert row[f"D{d} level"] == level
+            assert p05 <= p95
+            assert f"D{d}:" not in (row["Dimensions without a score: why"] or "")
+    assert 3 in unscored and "survey needed" in by_iso["KAZ"]["Dimensions without a score: why"]
+    # the values are the latest reference year's, not another one's
+    older = dict(query(warehouse, "SELECT dimension_id, score FROM readiness WHERE iso3 = 'KAZ' AND ref_year = ?",
+                       [min(ref_years(warehouse))]))
+    assert any(not same(by_iso["KAZ"][f"D{d} {dims[d]} (score 0-1)"], v) for d, v in older.items())
+    score_col = find_col(header, f"D1 {dims[1]} (score 0-1)")
     assert ws.cell(2, score_col).number_format == "0.000"
-    rules = [r for cf in ws.conditional_formatting for r in cf.rules]
-    assert {r.type for r in rules} >= {"colorScale", "cellIs"}
-    assert {r.formula[0] for r in rules if r.type == "cellIs"} == {'"low"', '"medium"', '"high"'}
+    assert ws.cell(2, find_col(header, "D1 95th percentile (score 0-1)")).number_format == "0.000"
+    rules = {(r.type, tuple(r.formula or ())): cf.sqref for cf in ws.conditional_formatting for r in cf.rules}
+    assert {t for t, _ in rules} >= {"colorScale", "cellIs"}
+    assert {f[0] for t, f in rules if t == "cellIs"} == {'"low"', '"medium"', '"high"'}
+    level_letter = get_column_letter(find_col(header, "D1 level"))
+    score_letter = get_column_letter(score_col)
+    assert f"{level_letter}2:{level_letter}{len(rows) + 1}" in str(rules[("cellIs", ('"high"',))])
+    assert f"{score_letter}2:{score_letter}{len(rows) + 1}" in str(rules[("colorScale", ())])
 
 
-def test_priority_gaps_per_country(default_export, warehouse):
+def test_priority_gaps_per_country_for_the_reference_year(default_export, warehouse):
     _, wb = default_export
-    _, rows = table_rows(wb["Priority gaps"])
-    expected = query(warehouse, "SELECT iso3, priority, dimension, score FROM priority_gaps "
-                                "WHERE list_contains(?, iso3) ORDER BY iso3, priority", [focus(warehouse)])
-    got = [(r["ISO3"], r["Priority (1 = weakest)"], r["Dimension"], r["Score (0-1)"]) for r in rows]
-    assert [g[:3] for g in got] == [e[:3] for e in expected]
-    assert [g[3] for g in got] == pytest.approx([e[3] for e in expected])
+    header, rows = table_rows(wb["Priority gaps"])
+    assert not [h for h in header if "sample" in h.lower()]
+    latest = max(ref_years(warehouse))
+    assert f"reference year {latest}" in description(wb, "Priority gaps")
+    expected = query(warehouse, "SELECT iso3, priority, dimension, score, score_p05, score_p95 FROM priority_gaps "
+                                "WHERE list_contains(?, iso3) AND ref_year = ? ORDER BY iso3, priority",
+                     [focus(warehouse), latest])
+    got = [(r["ISO3"], r["Priority (1 = weakest)"], r["Dimension"], r["Score (0-1)"],
+            r["Score 5th percentile (0-1)"], r["Score 95th percentile (0-1)"]) for r in rows]
+    assert expected and [g[:3] for g in got] == [e[:3] for e in expected]
+    for g, e in zip(got, expected):
+        assert all(same(a, b) for a, b in zip(g[3:], e[3:])), g
+
+
+def test_readiness_components_for_the_reference_year(default_export, warehouse):
+    _, wb = default_export
+    ws = wb["Readiness components"]
+    header, rows = table_rows(ws)
+    latest = max(ref_years(warehouse))
+    assert f"reference year {latest}" in description(wb, "Readiness components")
+    assert [r["ISO3"] for r in rows] == sorted((r["ISO3"] for r in rows), key=focus(warehouse).index)
+    expected = query(warehouse, "SELECT dimension_id, concept, indicator_id, value, value_year, goalpost_low, "
+                                "goalpost_high, normalised, weight, note FROM readiness_components "
+                                "WHERE iso3 = 'KAZ' AND ref_year = ? ORDER BY dimension_id, concept", [latest])
+    kaz = [r for r in rows if r["ISO3"] == "KAZ"]
+    got = [r for r in kaz if r["Concept"] is not None]
+    assert [(r["Dimension id"], r["Concept"], r["Indicator id"], r["Value year"], r["Note"]) for r in got] == \
+        [(e[0], e[1], e[2], e[4], e[9]) for e in expected]
+    for r, e in zip(got, expected):
+        for name, v in zip(("Value [unit]", "Goalpost low [unit]", "Goalpost high [unit]", "Normalised (0-1)",
+                            "Weight in the evidence score"), e[3:4] + e[5:9]):
+            assert same(r[name], v), (e[1], name)
+    assert any(e[3] is None and e[9] for e in expected)  # a concept without a value, and the reason
+    # a dimension no series measures keeps one row, with the cell's reason as its note
+    missing = query(warehouse, "SELECT dimension_id, missing FROM readiness WHERE iso3 = 'KAZ' AND ref_year = ? "
+                               "AND n_concepts = 0 AND dimension_id NOT IN (SELECT dimension_id "
+                               "FROM dimension_indicators)", [latest])
+    assert missing and [(r["Dimension id"], r["Note"]) for r in kaz if r["Concept"] is None] == missing
+    assert {r["ISO3"] for r in rows} == set(focus(warehouse))
+    norm = find_col(header, "Normalised (0-1)")
+    assert ws.cell(2, norm).number_format == "0.000"
 
 
 def test_findings_with_checks_and_institutions(default_export, warehouse):
@@ -323,8 +407,9 @@ def test_pivoted_columns_follow_the_selection_not_the_data(warehouse_copy, tmp_p
     assert [r["ISO3"] for r in rows] == shown
     uzb = rows[0]
     assert uzb["Country"] == names["UZB"]
-    assert all(v is None for k, v in uzb.items() if k.startswith("D"))
-    assert any(v is not None for k, v in rows[1].items() if k.startswith("D"))
+    assert all(v is None for k, v in uzb.items() if k[:2] in {f"D{d}" for d in range(1, 10)})
+    assert uzb["Dimensions without a score: why"].startswith("no readiness cells for this country in ")
+    assert any(v is not None for k, v in rows[1].items() if k[:2] in {f"D{d}" for d in range(1, 10)})
 
     header, rows = table_rows(wb["Indicators"])
     assert f"{names['SXM']} (SXM) [unit]" in header
@@ -360,6 +445,36 @@ def test_year_option_and_country_selection(warehouse, tmp_path):
     assert [r["ISO3"] for r in ready] == ["KAZ", "EST", "KOR"]  # KOR joins as the comparator not selected
     assert "2020" in wb["Charts"]._charts[0].title.tx.rich.p[0].r[0].t
     assert result["charts"] == 2
+    assert 2020 in ref_years(warehouse)
+    assert "reference year 2020, the latest of" in description(wb, "Readiness")
+    d2 = query(warehouse, "SELECT name FROM dimensions WHERE dimension_id = 2")[0][0]
+    assert same(readiness_by_country(wb)["KAZ"][f"D2 {d2} (score 0-1)"], query(
+        warehouse, "SELECT score FROM readiness WHERE iso3 = 'KAZ' AND dimension_id = 2 AND ref_year = 2020")[0][0])
+    _, gaps = table_rows(wb["Priority gaps"])
+    assert [r["Dimension id"] for r in gaps if r["ISO3"] == "KAZ"] == [r[0] for r in query(
+        warehouse, "SELECT dimension_id FROM priority_gaps WHERE iso3 = 'KAZ' AND ref_year = 2020 ORDER BY priority")]
+
+
+@pytest.mark.parametrize("offset", ["between", "before"])
+def test_year_option_picks_the_readiness_reference_year(warehouse, tmp_path, offset):
+    """--year Y shows the latest reference year up to Y; before the first one, the earliest, and says so."""
+    years = ref_years(warehouse)
+    year, shown = (years[1] + 1, years[1]) if offset == "between" else (years[0] - 1, years[0])
+    assert year not in years
+    export_workbook(warehouse, tmp_path / "x.xlsx", countries=["KAZ"], year=year)
+    wb = load_workbook(tmp_path / "x.xlsx")
+    text = description(wb, "Readiness")
+    if offset == "between":
+        assert f"reference year {shown}, the latest of" in text and f"up to {year}" in text
+    else:
+        assert f"reference year {shown} (the earliest: none of" in text and f"is {year} or earlier" in text
+    kaz = readiness_by_country(wb)["KAZ"]
+    for d, name, score, level in query(warehouse, "SELECT dimension_id, dimension, score, level FROM readiness "
+                                                  "WHERE iso3 = 'KAZ' AND ref_year = ?", [shown]):
+        assert same(kaz[f"D{d} {name} (score 0-1)"], score) and kaz[f"D{d} level"] == (level or "no score")
+    _, comps = table_rows(wb["Readiness components"])
+    assert comps and {r["ISO3"] for r in comps} == {"KAZ"}
+    assert f"reference year {shown}" in description(wb, "Readiness components")
 
 
 def test_text_that_looks_like_a_formula_stays_text(warehouse_copy, tmp_path):

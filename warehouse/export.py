@@ -312,20 +312,43 @@ def _time_series(con, shown, names) -> tuple[SheetSpec, dict]:
                   "year_col": _col(columns, "year")}
 
 
-def _readiness(con, names) -> tuple[SheetSpec, list[int], list[int]]:
+def _reference_year(con, year: int | None) -> dict:
+    """The readiness reference year of the export (reference_year.sql): the latest one up to `year`
+    (none: the earliest, with before_first), or the latest without `year`; its `text` says which."""
+    (ref,) = _records(_frame(con, "reference_year", year=year))
+    y, years = ref["ref_year"], ", ".join(str(v) for v in ref["ref_years"])
+    if y is None:
+        ref["text"] = "the warehouse holds no readiness scores"
+    elif ref["before_first"]:
+        ref["text"] = f"reference year {y} (the earliest: none of {years} is {year} or earlier)"
+    elif year is None:
+        ref["text"] = f"reference year {y}, the latest of {years}"
+    else:
+        ref["text"] = f"reference year {y}, the latest of {years} up to {year}"
+    return ref
+
+
+def _readiness(con, ref: dict) -> tuple[SheetSpec, list[int], list[int]]:
+    """One row per exported country: per dimension the score, its 5-95 % interval and the level."""
     columns = [Col("iso3", "ISO3"), Col("country", "Country")]
     score_cols, level_cols = [], []
     for dim in _records(_frame(con, "dimensions")):
         d = dim["dimension_id"]
         score_cols.append(len(columns) + 1)
         columns.append(Col(f"{d}_score", f"D{d} {dim['name']} (score 0-1)", "0.000", width=22))
+        columns.append(Col(f"{d}_p05", f"D{d} 5th percentile (score 0-1)", "0.000", width=14))
+        columns.append(Col(f"{d}_p95", f"D{d} 95th percentile (score 0-1)", "0.000", width=14))
         level_cols.append(len(columns) + 1)
         columns.append(Col(f"{d}_level", f"D{d} level", width=12))
-    columns += [Col("latest_year", "Latest evidence year"), Col("uses_sample", "Uses SAMPLE survey data")]
+    columns.append(Col("unscored", "Dimensions without a score: why", width=60, wrap=True))
     spec = SheetSpec("Readiness",
-                     "Readiness matrix: one row per country, a score (0-1) and a level (low/medium/high) "
-                     "for each of the nine dimensions",
-                     columns, _frame(con, "readiness"), freeze="C2")
+                     f"Readiness matrix, {ref['text']}: one row per country, for each of the nine dimensions "
+                     "the score (0-1), its 5-95 % interval from the uncertainty analysis (Monte Carlo over "
+                     "the method's choices) and the level (low/medium/high); 'no score' where the "
+                     "dimension cannot be scored, the reason in the last column. A score rests on the "
+                     "international indicators and, where real survey answers are dated in its window, on "
+                     "the survey; SAMPLE answers never enter it",
+                     columns, _frame(con, "readiness", ref_year=ref["ref_year"]), freeze="C2")
     return spec, score_cols, level_cols
 
 
@@ -343,16 +366,34 @@ def _colour_readiness(ws, nrows: int, score_cols: list[int], level_cols: list[in
                                                                        end_color=colour)))
 
 
-def _priority_gaps(con) -> SheetSpec:
+def _priority_gaps(con, ref: dict) -> SheetSpec:
     columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("priority", "Priority (1 = weakest)", "0"),
                Col("dimension_id", "Dimension id", "0"), Col("dimension", "Dimension", width=40),
-               Col("score", "Score (0-1)", "0.000"), Col("level", "Level"),
+               Col("score", "Score (0-1)", "0.000"), Col("score_p05", "Score 5th percentile (0-1)", "0.000"),
+               Col("score_p95", "Score 95th percentile (0-1)", "0.000"), Col("level", "Level"),
                Col("gap_to_comparators", "Gap to comparators (score points)", "0.000"),
                Col("gap_to_world", "Gap to world (score points)", "0.000"),
-               Col("missing", "Missing evidence", width=45, wrap=True),
-               Col("uses_sample", "Uses SAMPLE survey data")]
-    return SheetSpec("Priority gaps", "Each selected country's weakest dimensions (its priority gaps), "
-                     "with the gap to the comparators and to the world", columns, _frame(con, "priority_gaps"),
+               Col("missing", "Missing evidence", width=45, wrap=True)]
+    return SheetSpec("Priority gaps", f"Each selected country's weakest scored dimensions (its priority gaps), "
+                     f"{ref['text']}, with the score's 5-95 % interval and the gap to the comparators and to "
+                     "the world", columns, _frame(con, "priority_gaps", ref_year=ref["ref_year"]), freeze="C2")
+
+
+def _readiness_components(con, ref: dict) -> SheetSpec:
+    fmt = lambda row: unit_format(row["unit"])  # noqa: E731 - the row's own unit decides
+    columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("dimension_id", "Dimension id", "0"),
+               Col("dimension", "Dimension", width=35), Col("concept", "Concept", width=30),
+               Col("indicator_id", "Indicator id"), Col("indicator", "Indicator", width=45), Col("unit", "Unit"),
+               Col("value", "Value [unit]", fmt), Col("value_year", "Value year"),
+               Col("goalpost_low", "Goalpost low [unit]", fmt), Col("goalpost_high", "Goalpost high [unit]", fmt),
+               Col("normalised", "Normalised (0-1)", "0.000"), Col("weight", "Weight in the evidence score", "0.000"),
+               Col("source_id", "Source"), Col("release", "Release", width=30),
+               Col("note", "Note", width=60, wrap=True)]
+    return SheetSpec("Readiness components",
+                     f"What each selected country's readiness scores rest on, {ref['text']}: one row per "
+                     "dimension and concept with the series used, its value and year, the goalposts, the "
+                     "normalised value and its weight in the evidence score (the international-data part "
+                     "of the score)", columns, _frame(con, "readiness_components", ref_year=ref["ref_year"]),
                      freeze="C2")
 
 
@@ -405,19 +446,18 @@ def _indicator_notes(con) -> SheetSpec:
 def _sample_statement(con) -> list[str]:
     """Plain sentences saying which parts rest on SAMPLE data — or that none do."""
     (s,) = _records(_frame(con, "sample_data"))
-    files, answers, cells = s["sample_files"], s["sample_answers"], s["sample_cells"]
+    files, answers = s["sample_files"], s["sample_answers"]
     findings, obs = s["sample_findings"], s["sample_values"]
-    if not (files or answers or cells or findings or obs):
+    if not (files or answers or findings or obs):
         return ["None: no part of this workbook rests on SAMPLE data."]
     lines = []
     if files:
         lines.append(f"The warehouse holds {len(files)} SAMPLE file(s) — made-up data, not survey results: "
                      + ", ".join(files) + ".")
     if answers:
-        lines.append(f"{answers} survey answers of the countries shown are SAMPLE data.")
-    if cells:
-        lines.append(f"{cells} readiness cells ({s['sample_cell_countries']}) use them: sheets Readiness and "
-                     "Priority gaps, column 'Uses SAMPLE survey data'.")
+        lines.append(f"{answers} survey answers of the countries shown are SAMPLE data. They are in the "
+                     "warehouse's survey_responses and survey_scores only and never enter a readiness score "
+                     "(sheets Readiness, Priority gaps, Readiness components).")
     if findings:
         lines.append(f"{findings} findings are SAMPLE data: sheet Findings, column 'SAMPLE data'.")
     if obs:
@@ -427,7 +467,7 @@ def _sample_statement(con) -> list[str]:
     return lines
 
 
-def _cover(wb, con, warehouse: Path, selected, comparators, names, year, sample_lines, now) -> None:
+def _cover(wb, con, warehouse: Path, selected, comparators, names, year, ref, sample_lines, now) -> None:
     ws = wb.create_sheet("Cover", 0)
     runs = _records(_frame(con, "last_run"))
     run = runs[0] if runs else None
@@ -439,8 +479,10 @@ def _cover(wb, con, warehouse: Path, selected, comparators, names, year, sample_
         ("Countries", "; ".join(_label(c, names) for c in selected)),
         ("Comparators", "; ".join(_label(c, names) for c in comparators) or "(selected above)"),
         ("World average", "unweighted mean over the UN member states with a value (aggregates, group 'world')"),
-        ("Reference year", str(year) if year is not None
+        ("Indicator year", str(year) if year is not None
          else "the latest year available for each country and indicator"),
+        ("Readiness", ref["text"][:1].upper() + ref["text"][1:]
+         + " (sheets Readiness, Priority gaps, Readiness components)"),
         ("Warehouse", str(warehouse)),
         ("Warehouse run", run_text),
         ("Exported", f"{now:%Y-%m-%d %H:%M} UTC by digigov {__version__}"),
@@ -570,14 +612,15 @@ def export_workbook(warehouse: Path, out: Path, *, countries: list[str] | None =
         _run(con, "selection", selected=selected, shown=shown)
         _run(con, "setup")
         year = _check_year(con, year, selected)
+        ref = _reference_year(con, year)
 
         wb = Workbook()
         wb.remove(wb.active)
         ind_spec, ind_meta = _indicators(con, comparators_all, names, year)
         ts_spec, ts_meta = _time_series(con, shown, names)
-        rd_spec, score_cols, level_cols = _readiness(con, names)
+        rd_spec, score_cols, level_cols = _readiness(con, ref)
         specs = [_sources(con), _indicator_notes(con), ind_spec, ts_spec, rd_spec,
-                 _priority_gaps(con), _findings(con), _institutions(con)]
+                 _priority_gaps(con, ref), _readiness_components(con, ref), _findings(con), _institutions(con)]
         sheets = {}
         for k, spec in enumerate(specs, 1):
             sheets[spec.title] = _write_table(wb, spec, k)
@@ -588,7 +631,7 @@ def export_workbook(warehouse: Path, out: Path, *, countries: list[str] | None =
         contents += [(s.title, s.description) for s in specs]
         contents.append((charts_title, "Native Excel charts: EGDI of each country against the world average, "
                                        "and EGDI over time (drawn from Indicators and Time series)"))
-        _cover(wb, con, warehouse, selected, comparators, names, year, _sample_statement(con), now)
+        _cover(wb, con, warehouse, selected, comparators, names, year, ref, _sample_statement(con), now)
         _contents(wb, contents, len(specs) + 1)
 
     props = wb.properties
