@@ -9,7 +9,7 @@ import sys
 import time
 
 from digigov import __version__
-from digigov.errors import DigigovError
+from digigov.errors import DigigovError, UsageError
 
 
 RUNNER_HELP = ("where the per-source tasks run: sequential (default), threads[:N], dask (a local Dask "
@@ -65,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="last runs, each source's release and freshness, rejects, contradictions")
     st.add_argument("--warehouse", metavar="PATH")
 
-    q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
-    q.add_argument("statement")
+    q = sub.add_parser("sql", help="run one query on the published warehouse (read-only)")
+    q.add_argument("statement", help="one SQL query (SELECT …); several statements, writes, COPY, ATTACH, "
+                                     "INSTALL/LOAD and SET are refused")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     q.add_argument("--warehouse", metavar="PATH")
     return p
@@ -79,10 +80,6 @@ def _setup_logging() -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
-
-
-class UsageError(Exception):
-    """A command line the command cannot run: exit code 2, nothing done."""
 
 
 ENGINES = ("local", "prefect")
