@@ -212,11 +212,12 @@ def test_the_connection_itself_refuses_them_too(owned, tmp_path, tmp_path_factor
 
 def test_a_result_is_kept_with_format_csv_not_copy(owned, capsys):
     """COPY … TO is refused even for a file of the user's own; the same rows come out of --format csv."""
+    wh, mine = owned["warehouse"], owned["home"] / "mine.csv"
     statement = "SELECT iso3, name FROM countries WHERE iso3 IN ('KAZ', 'UZB') ORDER BY iso3"
-    assert main(["sql", f"COPY ({statement}) TO '{owned['home']}/mine.csv'", "--warehouse", str(owned["warehouse"])]) == 1
-    assert "--format csv > result.csv" in capsys.readouterr().err and not (owned["home"] / "mine.csv").exists()
-    assert main(["sql", statement, "--format", "csv", "--warehouse", str(owned["warehouse"])]) == 0
-    assert capsys.readouterr().out.splitlines() == ["iso3,name"] + [f"{a},{b}" for a, b in query(owned["warehouse"], statement)]
+    assert main(["sql", f"COPY ({statement}) TO '{mine}'", "--warehouse", str(wh)]) == 1
+    assert "--format csv > result.csv" in capsys.readouterr().err and not mine.exists()
+    assert main(["sql", statement, "--format", "csv", "--warehouse", str(wh)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["iso3,name"] + [f"{a},{b}" for a, b in query(wh, statement)]
 
 
 # ---- one spelling for a missing value -----------------------------------------------------------
@@ -255,3 +256,13 @@ def test_csv_and_json_show_a_missing_value_as_empty_and_null(wh, capsys):
     assert main(["sql", "SELECT NULL::INTEGER AS n, NULL::VARCHAR AS s, 1 AS one", "--warehouse", str(wh),
                  "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["n,s,one", ",,1"]
+
+
+def test_it_runs_while_the_same_process_holds_another_connection_to_the_warehouse(wh, capsys):
+    """DuckDB shares one instance per file in a process: the locked connection must not clash with
+    a plain one (a notebook's, or the run's reader), and the warehouse keeps its usual name."""
+    with duckdb.connect(str(wh), read_only=True) as held:
+        assert main(["sql", "SELECT current_database() AS db, count(*) AS n FROM observations", "--warehouse", str(wh),
+                     "--format", "csv"]) == 0
+        n = held.execute("SELECT count(*) FROM observations").fetchone()[0]
+        assert capsys.readouterr().out.splitlines()[1] == f"{wh.stem},{n}"

@@ -30,6 +30,7 @@ SANDBOX = {
     "allow_unsigned_extensions": False,
     "lock_configuration": True,  # and none of the above can be SET back
 }
+LOCKS_AFTER_ATTACH = ("enable_external_access", "lock_configuration")  # in this order
 KEEP_TO_STDOUT = ('To keep a result, redirect the output to a file: digigov sql "SELECT …" --format csv > result.csv '
                   "(or --format json).")
 WHY_REFUSED = {
@@ -45,20 +46,44 @@ KIND_NAMES = {ST.LOAD: "INSTALL and LOAD", ST.SET: "SET, RESET and USE", ST.VARI
               ST.TRANSACTION: "BEGIN, COMMIT and ROLLBACK", ST.MERGE_INTO: "MERGE"}
 
 
-def connect_readonly(warehouse: Path, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+def _require(warehouse: Path) -> None:
     if not warehouse.exists():
         raise WarehouseError(f"no warehouse at {warehouse}: run `digigov run` first, "
                              "or point --warehouse / DIGIGOV_WAREHOUSE at one")
+
+
+def connect_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    _require(warehouse)
     try:
-        return duckdb.connect(str(warehouse), read_only=True, config=config or {})
+        return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open {warehouse} read-only: {exc}") from None
 
 
 def connect_sandboxed(warehouse: Path, temp_dir: str | Path) -> duckdb.DuckDBPyConnection:
     """The warehouse read-only, with no access to any other file and a locked configuration.
-    DuckDB may spill a large query to `temp_dir` (else it would use a folder beside the warehouse)."""
-    return connect_readonly(warehouse, {**SANDBOX, "temp_directory": str(temp_dir)})
+
+    An in-memory database attaches the warehouse before the locks go on: opening the file itself
+    with these settings fails while the same process holds another connection to it (DuckDB shares
+    one instance per file and path). The warehouse keeps the name it has when opened directly (its
+    file name). DuckDB may spill a large query to `temp_dir`, not to a folder beside the warehouse."""
+    _require(warehouse)
+    name = warehouse.stem if warehouse.stem.lower() not in ("memory", "system", "temp") else "warehouse"
+    con = duckdb.connect(":memory:", config={k: v for k, v in SANDBOX.items() if k not in LOCKS_AFTER_ATTACH}
+                         | {"temp_directory": str(temp_dir)})
+    try:
+        con.execute(f"ATTACH ? AS {_identifier(name)} (READ_ONLY)", [str(warehouse)])
+        con.execute(f"USE {_identifier(name)}")
+        for key in LOCKS_AFTER_ATTACH:
+            con.execute(f"SET {key} = {str(SANDBOX[key]).lower()}")
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"cannot open {warehouse} read-only: {exc}") from None
+    return con
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def one_statement(text: str) -> duckdb.Statement:
