@@ -107,8 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     st = command("status", "last runs, each source's release and freshness, rejects, contradictions")
     st.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
 
-    q = command("sql", "run a read-only SQL statement on the published warehouse")
-    q.add_argument("statement", help="one SQL statement, in quotes; writes are refused")
+    q = command("sql", "run one query on the published warehouse (read-only)")
+    q.add_argument("statement", help="one SQL query (SELECT …), in quotes; several statements, writes, COPY, "
+                                     "ATTACH, INSTALL/LOAD and SET are refused")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table for people (default), csv or json for programs")
     q.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)

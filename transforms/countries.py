@@ -8,11 +8,9 @@ source, so a new or misspelt name is quarantined with a reason, never guessed.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import threading
-from importlib.metadata import version
 
 import pandas as pd
 from hdx.location.country import Country as _Country
@@ -28,7 +26,8 @@ def _hdx():
         _Country.countriesdata(use_live=False)
     return _Country
 
-from digigov.settings import CONFIG_DIR, cache_dir, load_config, load_source_configs
+from digigov.settings import cache_dir, load_config, load_source_configs
+from digigov.transforms.fingerprint import code_fingerprint
 
 
 @functools.cache
@@ -122,10 +121,10 @@ def countries_table(iso3_codes) -> pd.DataFrame:
 
 def country_infos(codes: list[str]) -> dict[str, dict]:
     """country_info of each code, kept in the cache folder between runs: hdx-python-country reads
-    its whole table to answer (0.2 s, most of an unchanged run's build). Keyed by the library's
-    version and config/countries.yaml, so an update of either is looked up afresh."""
-    key = hashlib.sha256(f"{version('hdx-python-country')}\0".encode()
-                         + (CONFIG_DIR / "countries.yaml").read_bytes()).hexdigest()[:16]
+    its whole table to answer (0.2 s, most of an unchanged run's build). Keyed by the code
+    fingerprint (this module, config/countries.yaml, the library's version …), so a change to any
+    of them is looked up afresh."""
+    key = code_fingerprint()[:16]
     path = cache_dir() / "countries" / f"{key}.json"
     try:
         known = json.loads(path.read_text(encoding="utf-8"))

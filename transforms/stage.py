@@ -11,7 +11,6 @@ and small JSON summaries between steps. What a staged folder holds:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -22,13 +21,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from digigov.settings import CONFIG_DIR, EMBEDDED_SNAPSHOTS, home
+from digigov.settings import EMBEDDED_SNAPSHOTS, home
 from digigov.sources import source_for
 from digigov.sources.base import (EXCLUDED, MAX_SAMPLES, BulkSource, InboxSource, Source, SourceContext,
                                   TableSource)
 from digigov.sources.snapshots import SnapshotFile, locate, sha256_file, verify
 from digigov.transforms.context import context_for
 from digigov.transforms.countries import harmonise
+from digigov.transforms.fingerprint import code_fingerprint
 from digigov.transforms.observations import COLUMNS as OBS_COLUMNS, observation_schema
 from digigov.transforms.validate import REJECT_COLUMNS, check_file, rejects_frame, split_valid
 
@@ -103,26 +103,10 @@ def _last_updated(source: TableSource | BulkSource, f: SnapshotFile, ctx: Source
     return found or f.meta.get("last_updated")
 
 
-@functools.cache
-def code_fingerprint() -> str:
-    """Hash of every file staging can execute or read as code: all of digigov's Python modules
-    and SQL files, and the versions of digigov and DuckDB (a staged DuckDB file must be openable).
-    Listing "the files a source uses" by hand missed some; hashing them all costs milliseconds."""
-    from digigov import __version__
-
-    h = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0{pd.__version__}\0".encode())
-    for package in ("digigov", "digigov.sources", "digigov.transforms"):
-        root = Path(__import__(package, fromlist=["_"]).__file__).parent
-        for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.sql")):
-            h.update(f"{package}/{path.relative_to(root)}".encode() + b"\0" + path.read_bytes())
-    for path in sorted(CONFIG_DIR.glob("**/*.yaml")):
-        h.update(str(path.relative_to(CONFIG_DIR)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
 def stage_key(source_id: str, files: list[SnapshotFile], ctx: SourceContext) -> str:
     """Fingerprint of everything a source's staged rows depend on: snapshot bytes and manifest
-    entries, the source's effective config, and all code and config (code_fingerprint)."""
+    entries, the source's effective config, and the code and libraries staging runs
+    (transforms/fingerprint.py)."""
     h = hashlib.sha256(f"{source_id}\0{code_fingerprint()}\0".encode())
     h.update(json.dumps(dict(ctx.config), sort_keys=True, default=str).encode())
     for f in files:
