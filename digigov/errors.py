@@ -5,10 +5,6 @@ class DigigovError(Exception):
     """Base for errors the CLI reports as a one-line message instead of a traceback."""
 
 
-class UsageError(DigigovError):
-    """A command line the command cannot run: exit code 2, nothing done."""
-
-
 class SnapshotError(DigigovError):
     """A snapshot is missing, or its bytes no longer match its manifest."""
 
