@@ -207,9 +207,8 @@ def prefect_environment() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # The run's own lines (per-source counts, rejects, contradictions) go to the `digigov` logger;
-    # this sends them to the flow run's logs too, where a Prefect user reads a run.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "digigov")
+    # The run's own lines reach the flow run's logs through the flow itself (flows/refresh.py
+    # lines_in_run_logs), however Prefect was imported: no logging setting needed here.
 
 
 def cmd_serve(args) -> int:
