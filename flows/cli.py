@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="last runs, each source's release and freshness, rejects, contradictions")
     st.add_argument("--warehouse", metavar="PATH")
+
+    d = sub.add_parser("describe", help="what each public view and column of the warehouse means (its data dictionary)")
+    d.add_argument("view", nargs="?", help="a view: describe its columns (default: list the views)")
+    d.add_argument("--warehouse", metavar="PATH")
 
     q = sub.add_parser("sql", help="run a read-only SQL statement on the published warehouse")
     q.add_argument("statement")
@@ -230,6 +235,18 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_describe(args) -> int:
+    from digigov.settings import warehouse_path
+    from digigov.warehouse.describe import UnknownView, describe
+
+    try:
+        text = describe(warehouse_path(args.warehouse), args.view, width=shutil.get_terminal_size().columns)
+    except UnknownView as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
+    return 0
+
+
 def cmd_sql(args) -> int:
     from digigov.settings import warehouse_path
     from digigov.warehouse.query import query, render
@@ -247,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging()
     try:
-        commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "status": cmd_status, "serve": cmd_serve,
+        commands = {"run": cmd_run, "sql": cmd_sql, "describe": cmd_describe, "export": cmd_export,
+                    "status": cmd_status, "serve": cmd_serve,
                     "survey-template": cmd_survey_template}
         return commands[args.command](args)
     except UsageError as exc:
