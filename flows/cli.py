@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import re
+import shutil
 import sys
 import time
 
@@ -30,6 +31,7 @@ EXAMPLES = {
     "serve": ["digigov serve", 'digigov serve --cron "0 3 * * *" --offline',
               "digigov serve --name nightly --strict --task-runner threads:4"],
     "status": ["digigov status", "digigov status --warehouse /srv/digigov/digigov.duckdb"],
+    "describe": ["digigov describe", "digigov describe readiness"],
     "sql": ['digigov sql "SELECT * FROM sources"',
             "digigov sql \"SELECT iso3, value FROM observations WHERE indicator_id = 'un.egdi' "
             "AND year = 2024\" --format csv"],
@@ -106,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
 
     st = command("status", "last runs, each source's release and freshness, rejects, contradictions")
     st.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
+
+    d = command("describe", "what each public view and column of the warehouse means (its data dictionary)")
+    d.add_argument("view", nargs="?", help="a view: describe its columns (default: list the views)")
+    d.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
 
     q = command("sql", "run one query on the published warehouse (read-only)")
     q.add_argument("statement", help="one SQL query (SELECT …), in quotes; several statements, writes, COPY, "
@@ -251,9 +257,8 @@ def prefect_environment() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # The run's own lines (per-source counts, rejects, contradictions) go to the `digigov` logger;
-    # this sends them to the flow run's logs too, where a Prefect user reads a run.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "digigov")
+    # The run's own lines reach the flow run's logs through the flow itself (flows/refresh.py
+    # lines_in_run_logs), however Prefect was imported: no logging setting needed here.
 
 
 def cmd_serve(args) -> int:
@@ -275,6 +280,18 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_describe(args) -> int:
+    from digigov.settings import warehouse_path
+    from digigov.warehouse.describe import UnknownView, describe
+
+    try:
+        text = describe(warehouse_path(args.warehouse), args.view, width=shutil.get_terminal_size().columns)
+    except UnknownView as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
+    return 0
+
+
 def cmd_sql(args) -> int:
     from digigov.settings import warehouse_path
     from digigov.warehouse.query import query, render
@@ -292,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging()
     try:
-        commands = {"run": cmd_run, "sql": cmd_sql, "export": cmd_export, "status": cmd_status, "serve": cmd_serve,
+        commands = {"run": cmd_run, "sql": cmd_sql, "describe": cmd_describe, "export": cmd_export,
+                    "status": cmd_status, "serve": cmd_serve,
                     "survey-template": cmd_survey_template}
         return commands[args.command](args)
     except UsageError as exc:

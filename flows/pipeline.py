@@ -44,15 +44,17 @@ class Engine(Protocol):
 
 
 def refresh_with(engine: Engine, online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
-                 warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
+                 warehouse: str | None = None, strict: bool = False, inbox: str | None = None,
+                 run_id: str | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
     its last published rows. Both are marked stale with the error, and the run goes on with a
-    warning, unless `strict`, when the run fails and nothing is published."""
+    warning, unless `strict`, when the run fails and nothing is published. `run_id` (from
+    `new_run_id`) lets an engine name its own record of the run after it; by default a new one."""
     target = warehouse_path(warehouse)
     selected = selection(only)
-    run = new_run(target)
+    run = new_run(target, run_id)
     with publishing(target, run) as house, scratch_folder(run["run_id"]) as work:
         stale = fetch_all(engine, [s for s in selected if s not in inbox_sources()], strict) if online else {}
         staged, failed = settle(selected, engine.stage(selected, snapshots, work, inbox), stale, strict)
@@ -79,10 +81,15 @@ def selection(only: list[str] | None) -> list[str]:
     return chosen + [sid for sid in inbox_sources() if sid not in chosen]
 
 
-def new_run(target: Path) -> dict:
+def new_run_id() -> str:
+    """When the run started (UTC), so run ids sort by time, and a random suffix for runs started
+    in the same second."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def new_run(target: Path, run_id: str | None = None) -> dict:
     """The run's record as the run log and the `runs` view keep it."""
-    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    return {"run_id": run_id, "started_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    return {"run_id": run_id or new_run_id(), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(),
             "digigov_version": __version__, "warehouse": str(target), "status": "running"}
 
 

@@ -7,43 +7,45 @@ this module, runners.py and serve.py do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-
 from pathlib import Path
+from typing import Iterator
 
-from prefect import flow, task
+from prefect import flow, runtime, task
 from prefect.futures import wait
+from prefect.logging.handlers import APILogHandler
 
 from digigov.flows import steps
-from digigov.flows.pipeline import refresh_with
+from digigov.flows.pipeline import new_run_id, refresh_with
 from digigov.flows.runners import task_runner
 from digigov.warehouse.publishing import Publication
 
 NO_CACHE = dict(cache_policy=None, persist_result=False)
 
 
-@task(name="fetch", **NO_CACHE)
+@task(name="fetch", task_run_name="fetch-{source_id}", **NO_CACHE)
 def fetch_task(source_id: str) -> str:
     return steps.fetch(source_id)
 
 
-@task(name="stage", **NO_CACHE)
+@task(name="stage", task_run_name="stage-{source_id}", **NO_CACHE)
 def stage_task(source_id: str, snapshots: str | None, work_dir: str, inbox: str | None = None) -> dict:
     return steps.stage(source_id, snapshots, work_dir, inbox)
 
 
-@task(name="build", **NO_CACHE)
+@task(name="build", task_run_name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
                failed: dict[str, str], previous: str, kept: list[str]) -> dict:
     return steps.build(Path(target), staged, run, history, failed, Path(previous), kept)
 
 
-@task(name="publish", **NO_CACHE)
+@task(name="publish", task_run_name="publish", **NO_CACHE)
 def publish_task(house: Publication) -> None:
     house.publish()
 
 
-@task(name="report", **NO_CACHE)
+@task(name="report", task_run_name="report", **NO_CACHE)
 def report_task(warehouse: str) -> None:
     """Prefect artifacts of the run: per-source counts (table) and the data-quality summary."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -81,7 +83,31 @@ class PrefectEngine:
         report_task(str(warehouse))
 
 
-@flow(name="digigov-refresh", log_prints=False, task_runner=task_runner())  # $DIGIGOV_TASK_RUNNER
+@contextlib.contextmanager
+def lines_in_run_logs() -> Iterator[None]:
+    """digigov's own lines (per-source counts, rejects, warnings, contradictions) in the flow run's
+    logs, where a Prefect user reads a run. Prefect's PREFECT_LOGGING_EXTRA_LOGGERS would do it only
+    if set before Prefect first configured logging in the process, which a caller in Python (or a
+    test) has long done, so the flow adds Prefect's API handler itself for the run's length. The
+    handler finds the flow or task run of each line in Prefect's run context."""
+    lines = logging.getLogger("digigov")
+    if lines.level == logging.NOTSET:  # a served run's own process: no CLI set it up
+        lines.setLevel(logging.INFO)
+    if any(isinstance(h, APILogHandler) for h in lines.handlers):  # Prefect's extra loggers did it
+        yield
+        return
+    handler = APILogHandler()
+    lines.addHandler(handler)
+    try:
+        yield
+    finally:
+        lines.removeHandler(handler)
+
+
+# Each run is named after its run id (the `runs` view's run_id), so a run in the Prefect UI and its
+# rows in the warehouse are found by one name.
+@flow(name="digigov-refresh", flow_run_name=new_run_id, log_prints=False,
+      task_runner=task_runner())  # $DIGIGOV_TASK_RUNNER
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
             warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
@@ -93,8 +119,6 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
     its last published rows. Both are marked stale with the error, and the run goes on with a
     warning, unless `strict`, when the run fails and nothing is published."""
-    progress_lines = logging.getLogger("digigov")
-    if progress_lines.level == logging.NOTSET:  # a served run's own process: no CLI set it up
-        progress_lines.setLevel(logging.INFO)   # its progress lines are what the run's logs show
-    return refresh_with(PrefectEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
-                        strict=strict, inbox=inbox)
+    with lines_in_run_logs():
+        return refresh_with(PrefectEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
+                            strict=strict, inbox=inbox, run_id=runtime.flow_run.name)

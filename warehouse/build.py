@@ -16,6 +16,7 @@ import pandas as pd
 
 from digigov.errors import WarehouseError
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
+from digigov.warehouse.dictionary import write_comments
 from digigov.warehouse.sqlfiles import SQL_DIR, run_script, sql
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
@@ -65,6 +66,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         runs = runs.drop_duplicates("run_id", keep="last")
         _insert(con, "core.run", runs)
         con.execute(sql("views.sql"))
+        write_comments(con)  # the data dictionary, in the catalogue (warehouse/sql/dictionary.yaml)
         contradictions = evaluate_findings(con)
         counts = dict(con.execute(sql("assemble/counts.sql")).fetchall())
         counts["check_problems"] = problems
