@@ -34,8 +34,8 @@ def stage_task(source_id: str, snapshots: str | None, work_dir: str, inbox: str 
 
 @task(name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
-               failed: dict[str, str], previous: str, kept: list[str]) -> dict:
-    return steps.build(Path(target), staged, run, history, failed, Path(previous), kept)
+               failed: dict[str, str], previous: str, kept: list[str], accept_drops: list[str]) -> dict:
+    return steps.build(Path(target), staged, run, history, failed, Path(previous), kept, accept_drops)
 
 
 @task(name="publish", **NO_CACHE)
@@ -72,8 +72,8 @@ class PrefectEngine:
         return [f.result() for f in futures]
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, kept: list[str]) -> dict:
-        return build_task(str(built), staged, run, history, failed, str(previous), kept)
+              previous: Path, kept: list[str], accept_drops: list[str]) -> dict:
+        return build_task(str(built), staged, run, history, failed, str(previous), kept, accept_drops)
 
     def publish(self, house: Publication) -> None:
         publish_task(house)
@@ -84,7 +84,8 @@ class PrefectEngine:
 
 @flow(name="digigov-refresh", log_prints=False, task_runner=task_runner())  # $DIGIGOV_TASK_RUNNER
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
-            warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
+            warehouse: str | None = None, strict: bool = False, inbox: str | None = None,
+            accept_drops: list[str] | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
 
     The stage tasks run one after another unless DIGIGOV_TASK_RUNNER (read at import; served
@@ -92,10 +93,13 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     `refresh.with_options(task_runner=task_runner("threads"))(...)` (the CLI's --task-runner).
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
-    its last published rows. Both are marked stale with the error, and the run goes on with a
-    warning, unless `strict`, when the run fails and nothing is published."""
+    its last published rows, and so does a file that fails while the rest of its source loads.
+    All are marked stale with the error, and the run goes on with a warning, unless `strict`,
+    when the run fails and nothing is published. An indicator whose
+    published values a new snapshot would remove or cut too far keeps them (config/guard.yaml),
+    unless its source is in `accept_drops`."""
     progress_lines = logging.getLogger("digigov")
     if progress_lines.level == logging.NOTSET:  # a served run's own process: no CLI set it up
         progress_lines.setLevel(logging.INFO)   # its progress lines are what the run's logs show
     return refresh_with(PrefectEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
-                        strict=strict, inbox=inbox)
+                        strict=strict, inbox=inbox, accept_drops=accept_drops)
