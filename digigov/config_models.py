@@ -385,6 +385,13 @@ class SurveySamplesConfig(_Closed):
     countries: dict[Code3, SampleCountry]
 
 
+class GuardConfig(_Closed):
+    """config/guard.yaml: how much of an indicator's published values a run may drop unasked."""
+
+    max_drop_share: Fraction
+    sources: dict[str, Fraction] | None = None   # per source id; checked against the sources when read
+
+
 # config/<name>.yaml -> its model (load_config); config/sources/*.yaml all use SourceFile.
 CONFIG_MODELS: dict[str, type[BaseModel]] = {
     "countries": CountriesConfig,
@@ -394,6 +401,7 @@ CONFIG_MODELS: dict[str, type[BaseModel]] = {
     "findings": FindingsConfig,
     "institutions": InstitutionsConfig,
     "survey_samples": SurveySamplesConfig,
+    "guard": GuardConfig,
 }
 
 MAX_PROBLEMS = 5  # a wholly wrong file would otherwise give a screenful

@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                                                     "if it exists, else the embedded SAMPLE workbooks)")
     run.add_argument("--strict", action="store_true",
                      help="a failed fetch or a failed source fails the run (nothing published) instead of a warning")
+    run.add_argument("--accept-drops", metavar="SRC,...", action="append", default=[],
+                     help="accept that these sources' new snapshots remove indicators or drop more values than "
+                          "config/guard.yaml allows (a real withdrawal); repeatable. Without it the published rows stay")
     run.add_argument("--task-runner", metavar="SPEC", help=RUNNER_HELP)
     run.add_argument("--local", action="store_true",
                      help="run the pipeline in this process without Prefect (no server to start; no task runner, "
@@ -157,6 +160,11 @@ def cmd_run(args) -> int:
     unknown = sorted(set(only or []) - set(known))
     if unknown:
         return usage_error(f"unknown source {', '.join(map(repr, unknown))}; known sources: {', '.join(known)}")
+    accept = [s.strip() for given in args.accept_drops for s in given.split(",") if s.strip()]
+    unknown = sorted(set(accept) - set(known))
+    if unknown:
+        return usage_error(f"--accept-drops: unknown source {', '.join(map(repr, unknown))}; "
+                           f"known sources: {', '.join(known)}")
     if args.snapshots and not os.path.isdir(args.snapshots):
         return usage_error(f"--snapshots {args.snapshots}: no such folder")
     if args.inbox and not os.path.isdir(args.inbox):
@@ -165,7 +173,7 @@ def cmd_run(args) -> int:
     refresh = local_refresh() if local else prefect_refresh(args.task_runner)
     t0 = time.perf_counter()
     result = refresh(online=args.online, only=only, snapshots=args.snapshots, warehouse=args.warehouse,
-                     strict=args.strict, inbox=args.inbox)
+                     strict=args.strict, inbox=args.inbox, accept_drops=accept or None)
     print_summary(result)
     print(f"pipeline {result['seconds']:.2f} s, total{'' if local else ' with Prefect'} "
           f"{time.perf_counter() - t0:.2f} s")
@@ -195,6 +203,9 @@ def prefect_refresh(runner_spec: str | None):
 
 def print_summary(result: dict) -> None:
     """The same table whichever engine ran the pipeline."""
+    from digigov.flows.progress import fate
+    from digigov.warehouse.guard import KEPT
+
     print(f"run {result['run_id']} published {result['warehouse']}")
     print(f"{'source':<16} {'files':>5} {'loaded':>8} {'rejected':>8}  snapshot")
     for s in result["sources"]:
@@ -202,12 +213,20 @@ def print_summary(result: dict) -> None:
         sample = "  SAMPLE DATA, not survey results" if any(f.get("is_sample") for f in s["files"]) else ""
         print(f"{s['source_id']:<16} {len(s['files']):>5} {s['rows_loaded']:>8} {s['rows_rejected']:>8}  "
               f"{s['origin']} ({s['folder']}){stale}{sample}")
-    for sid, error in result["failed"].items():
-        print(f"{sid:<16} FAILED, kept its last published data (stale): {error}")
     c = result["counts"]
+    carried = {(k["source_id"], k["file"]): k for k in c.get("carried", [])}
+    for s in result["sources"]:
+        for f in s["files"]:
+            if f.get("failed"):
+                print(f"{s['source_id']:<16} {f['file']} FAILED: {f['error']}\n{'':<16} "
+                      + fate(carried.get((s["source_id"], f["file"]))))
+    for sid, error in result["failed"].items():
+        print(f"{sid:<16} FAILED: {error}\n{'':<16} " + fate(carried.get((sid, None))))
     print(f"warehouse: {c['observations']} observations, {c['aggregates']} aggregates, "
           f"{c['countries']} countries, {c['survey_responses']} survey answers, {c['readiness']} readiness cells, "
           f"{c['findings']} findings, {c['rejects']} rejects (see the `rejects` view)")
+    for g in c.get("guard", []):
+        print(f"{'DROP HELD BACK' if g['decision'] == KEPT else 'DROP ACCEPTED'}: {g['detail']}")
     for line in c.get("contradictions", []):
         print(f"CONTRADICTION: {line}")
 

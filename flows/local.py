@@ -25,8 +25,8 @@ class LocalEngine:
         return [steps.stage(sid, snapshots, str(work_dir), inbox) for sid in source_ids]
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, kept: list[str]) -> dict:
-        return steps.build(built, staged, run, history, failed, previous, kept)
+              previous: Path, kept: list[str], accept_drops: list[str]) -> dict:
+        return steps.build(built, staged, run, history, failed, previous, kept, accept_drops)
 
     def publish(self, house: Publication) -> None:
         house.publish()
@@ -40,7 +40,8 @@ class LocalEngine:
 
 
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
-            warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
+            warehouse: str | None = None, strict: bool = False, inbox: str | None = None,
+            accept_drops: list[str] | None = None) -> dict:
     """The Prefect flow's `refresh`, same parameters and result, run in this process."""
     return refresh_with(LocalEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
-                        strict=strict, inbox=inbox)
+                        strict=strict, inbox=inbox, accept_drops=accept_drops)

@@ -22,6 +22,7 @@ from digigov.flows import progress
 from digigov.settings import home, warehouse_path
 from digigov.sources import source_for, source_ids
 from digigov.warehouse import runlog
+from digigov.warehouse.guard import with_guard
 from digigov.warehouse.publishing import Publication, publishing
 
 log = logging.getLogger("digigov")
@@ -36,7 +37,7 @@ class Engine(Protocol):
         """Every source's summary, in order, once all have finished (they may run concurrently)."""
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, kept: list[str]) -> dict: ...
+              previous: Path, kept: list[str], accept_drops: list[str]) -> dict: ...
 
     def publish(self, house: Publication) -> None: ...
 
@@ -45,28 +46,39 @@ class Engine(Protocol):
 
 def refresh_with(engine: Engine, online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
                  warehouse: str | None = None, strict: bool = False, inbox: str | None = None,
-                 run_id: str | None = None) -> dict:
+                 run_id: str | None = None, accept_drops: list[str] | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
-    its last published rows. Both are marked stale with the error, and the run goes on with a
-    warning, unless `strict`, when the run fails and nothing is published. `run_id` (from
-    `new_run_id`) lets an engine name its own record of the run after it; by default a new one."""
+    its last published rows, and so does a file that fails while the rest of its source loads.
+    All are marked stale with the error, and the run goes on with a warning, unless `strict`,
+    when the run fails and nothing is published. An indicator whose published values a new
+    snapshot would remove or cut too far keeps them, unless its source is in `accept_drops`.
+    `run_id` (from `new_run_id`) lets an engine name its own record of the run after it; by
+    default a new one."""
     target = warehouse_path(warehouse)
     selected = selection(only)
     run = new_run(target, run_id)
     with publishing(target, run) as house, scratch_folder(run["run_id"]) as work:
         stale = fetch_all(engine, [s for s in selected if s not in inbox_sources()], strict) if online else {}
         staged, failed = settle(selected, engine.stage(selected, snapshots, work, inbox), stale, strict)
-        run.update(status="succeeded" if not failed else "succeeded with failed sources",
-                   sources=run_sources(staged, failed, stale))
+        run.update(status=run_status(failed, failed_files(staged)), sources=run_sources(staged, failed, stale))
         counts = engine.build(house.building, staged, run, runlog.history(target, run["run_id"]), failed,
-                              target, left_out(selected))
+                              target, left_out(selected), list(accept_drops or []))
+        run.update(sources=with_guard(run, counts.get("guard", []))["sources"])
+        progress.kept(counts.get("carried", []))
+        progress.drops_found(counts.get("guard", []))
         progress.problems_found(counts)
         engine.publish(house)
     engine.report(target)
     return {"run_id": run["run_id"], "warehouse": str(target), "seconds": run["seconds"],
             "sources": staged, "failed": failed, "counts": counts, "stale": stale}
+
+
+def run_status(failed: dict[str, str], broken_files: list[dict]) -> str:
+    if failed:
+        return "succeeded with failed sources"
+    return "succeeded with failed files" if broken_files else "succeeded"
 
 
 def inbox_sources() -> list[str]:
@@ -130,14 +142,23 @@ def settle(selected: list[str], summaries: list[dict], stale: dict[str, str],
             failed[sid] = summary["error"]
             progress.source_failed(sid, summary["error"])
             continue
+        broken = [f for f in summary["files"] if f.get("failed")]
+        if broken and strict:
+            raise DigigovError(f"{sid}: {broken[0]['file']} failed and --strict is set: {broken[0]['error']}")
         progress.source_staged(summary)
         for f in summary["files"]:
-            f["stale"] = sid in stale
-            if sid in stale:
+            f["stale"] = sid in stale or bool(f.get("failed"))
+            if sid in stale and not f.get("failed"):
                 f["error"] = stale[sid]
-            f.setdefault("error", None)  # a quarantined workbook keeps the reason staging gave it
+            f.setdefault("error", None)  # a quarantined workbook or a failed file keeps its reason
         staged.append(summary)
     return staged, failed
+
+
+def failed_files(staged: list[dict]) -> list[dict]:
+    """The files that failed while the rest of their source loaded (a broken year of the UN survey)."""
+    return [{"source_id": s["source_id"], "file": f["file"], "error": f["error"]}
+            for s in staged for f in s["files"] if f.get("failed")]
 
 
 def run_sources(staged: list[dict], failed: dict[str, str], stale: dict[str, str]) -> dict:

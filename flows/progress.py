@@ -19,14 +19,40 @@ def source_staged(summary: dict) -> None:
     if summary["rows_invalid"] > len(summary["reject_samples"]):
         log.warning("%s: %d more rejected rows: SELECT * FROM rejects", sid,
                     summary["rows_invalid"] - len(summary["reject_samples"]))
-    log.info("%s: %d observations %s, %d rows rejected (%s snapshot, %d files)",
+    broken = [f for f in summary["files"] if f.get("failed")]
+    for f in broken:
+        log.warning("%s: %s FAILED: %s", sid, f["file"], f["error"])
+    log.info("%s: %d observations %s, %d rows rejected (%s snapshot, %d files%s)",
              sid, summary["rows_loaded"],
              "reused (snapshot, code and config unchanged)" if summary.get("reused") else "loaded",
-             summary["rows_rejected"], summary["origin"], len(summary["files"]))
+             summary["rows_rejected"], summary["origin"], len(summary["files"]),
+             f", {len(broken)} failed" if broken else "")
 
 
 def source_failed(source_id: str, error: str) -> None:
-    log.warning("%s: FAILED, keeping its last published data (marked stale): %s", source_id, error)
+    """Said before the build: whether anything published can be kept is known only after it (kept)."""
+    log.warning("%s: FAILED (marked stale): %s", source_id, error)
+
+
+def kept(carried: list[dict]) -> None:
+    """What the build kept of each failed source or file, as it really was (warehouse/build.py)."""
+    for c in carried:
+        what = f"{c['source_id']}: {c['file']}" if c.get("file") else c["source_id"]
+        log.warning("%s: %s", what, fate(c))
+
+
+def fate(c: dict | None) -> str:
+    """A failed source's or file's rows in words: the previous ones kept, or nothing to keep."""
+    if c is None or not c["published"]:
+        return "nothing of it had been published before, so it has no rows in this warehouse"
+    rows = f"{c['values']:,} rows" + (f" of release {c['release']}" if c.get("release") else "")
+    return f"kept its last published data ({rows}, marked stale)"
+
+
+def drops_found(guard: list[dict]) -> None:
+    """Each indicator whose drop the guard held back (or the run accepted), with both counts."""
+    for g in guard:
+        log.warning("%s", g["detail"])
 
 
 def inbox_staged(summary: dict) -> None:

@@ -36,8 +36,8 @@ def stage_task(source_id: str, snapshots: str | None, work_dir: str, inbox: str 
 
 @task(name="build", task_run_name="build", **NO_CACHE)
 def build_task(target: str, staged: list[dict], run: dict, history: list[dict],
-               failed: dict[str, str], previous: str, kept: list[str]) -> dict:
-    return steps.build(Path(target), staged, run, history, failed, Path(previous), kept)
+               failed: dict[str, str], previous: str, kept: list[str], accept_drops: list[str]) -> dict:
+    return steps.build(Path(target), staged, run, history, failed, Path(previous), kept, accept_drops)
 
 
 @task(name="publish", task_run_name="publish", **NO_CACHE)
@@ -73,8 +73,8 @@ class PrefectEngine:
         return [f.result() for f in futures]
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],
-              previous: Path, kept: list[str]) -> dict:
-        return build_task(str(built), staged, run, history, failed, str(previous), kept)
+              previous: Path, kept: list[str], accept_drops: list[str]) -> dict:
+        return build_task(str(built), staged, run, history, failed, str(previous), kept, accept_drops)
 
     def publish(self, house: Publication) -> None:
         publish_task(house)
@@ -109,7 +109,8 @@ def lines_in_run_logs() -> Iterator[None]:
 @flow(name="digigov-refresh", flow_run_name=new_run_id, log_prints=False,
       task_runner=task_runner())  # $DIGIGOV_TASK_RUNNER
 def refresh(online: bool = False, only: list[str] | None = None, snapshots: str | None = None,
-            warehouse: str | None = None, strict: bool = False, inbox: str | None = None) -> dict:
+            warehouse: str | None = None, strict: bool = False, inbox: str | None = None,
+            accept_drops: list[str] | None = None) -> dict:
     """Fetch (online), stage every source, build a new warehouse file and publish it atomically.
 
     The stage tasks run one after another unless DIGIGOV_TASK_RUNNER (read at import; served
@@ -117,8 +118,11 @@ def refresh(online: bool = False, only: list[str] | None = None, snapshots: str 
     `refresh.with_options(task_runner=task_runner("threads"))(...)` (the CLI's --task-runner).
 
     A source that cannot be fetched keeps its last good snapshot; one that cannot be staged keeps
-    its last published rows. Both are marked stale with the error, and the run goes on with a
-    warning, unless `strict`, when the run fails and nothing is published."""
+    its last published rows, and so does a file that fails while the rest of its source loads.
+    All are marked stale with the error, and the run goes on with a warning, unless `strict`,
+    when the run fails and nothing is published. An indicator whose
+    published values a new snapshot would remove or cut too far keeps them (config/guard.yaml),
+    unless its source is in `accept_drops`."""
     with lines_in_run_logs():
         return refresh_with(PrefectEngine(), online=online, only=only, snapshots=snapshots, warehouse=warehouse,
-                            strict=strict, inbox=inbox, run_id=runtime.flow_run.name)
+                            strict=strict, inbox=inbox, run_id=runtime.flow_run.name, accept_drops=accept_drops)

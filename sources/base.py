@@ -28,6 +28,8 @@ from typing import Any, Callable, Mapping, Protocol, Union
 
 import pandas as pd
 
+from digigov.sources.snapshots import SnapshotFile
+
 STAGED_BULK = "observations.duckdb"  # a bulk source's staged observations (table core.observation_bulk)
 STAGED_BULK_DDL_FILE = Path(__file__).with_name("staged_bulk.sql")
 EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
@@ -60,6 +62,15 @@ class CountryLookup(Protocol):
 
 
 @dataclass(frozen=True)
+class LastGood:
+    """The snapshot a run falls back to when a download fails (`origin`: fetched, embedded,
+    config): what a fetch compares a new download with before it replaces it."""
+
+    origin: str
+    files: tuple[SnapshotFile, ...]
+
+
+@dataclass(frozen=True)
 class SourceContext:
     """What a source's steps are given: built once per staging by transforms/context.py."""
 
@@ -68,6 +79,7 @@ class SourceContext:
     catalogue: Mapping[str, Mapping]        # every indicator: {indicator_id: spec with source_id}
     countries: CountryLookup
     staged_bulk_ddl: str = ""               # DDL of the staged bulk table (BulkSource only)
+    last_good: LastGood | None = None       # given to `fetch` only; None when there is none
 
     @property
     def indicators(self) -> dict[str, Mapping]:

@@ -30,6 +30,7 @@ class SnapshotFile:
     size: int
     meta: dict = field(hash=False, compare=False)
     recorded: bool = True  # False: found in the folder but not (yet) in its manifest
+    fault: str | None = None  # what is wrong with it (verify(..., each_file=True)); None when good
 
     @property
     def name(self) -> str:
@@ -99,11 +100,14 @@ def read_manifest(folder: Path) -> dict:
         raise SnapshotError(f"{path}: not a readable manifest ({exc})") from exc
 
 
-def verify(folder: Path, pattern: str, defaults: dict) -> tuple[list[SnapshotFile], list[str]]:
+def verify(folder: Path, pattern: str, defaults: dict,
+           each_file: bool = False) -> tuple[list[SnapshotFile], list[str]]:
     """Check every manifest entry against the bytes on disk; pick up unrecorded files.
 
     Returns (files sorted by name, warnings). A recorded file that is missing or whose size or
     sha256 differs raises SnapshotError: a changed snapshot would silently change the warehouse.
+    With `each_file`, such a file is returned instead, its `fault` saying what is wrong, so that
+    one bad file fails alone (the caller must not read it).
     A file matching `pattern` with no manifest entry (a new survey year dropped in by a user) is
     accepted with a warning and a provenance record built from `defaults`.
     """
@@ -113,14 +117,22 @@ def verify(folder: Path, pattern: str, defaults: dict) -> tuple[list[SnapshotFil
     for name, entry in entries.items():
         path = folder / name
         if not path.exists():
-            raise SnapshotError(f"{path}: listed in {folder / MANIFEST} but missing")
+            fault = f"listed in {folder / MANIFEST} but missing"
+            if not each_file:
+                raise SnapshotError(f"{path}: {fault}")
+            files.append(SnapshotFile(path, str(entry.get("sha256") or ""), entry.get("size") or 0, entry,
+                                      fault=fault))
+            continue
         size = path.stat().st_size
         digest = sha256_file(path)
         if digest != entry.get("sha256") or size != entry.get("size"):
-            raise SnapshotError(
-                f"{path}: bytes do not match the manifest (sha256 {digest[:12]}…, size {size}; "
-                f"manifest says {str(entry.get('sha256'))[:12]}…, size {entry.get('size')}). "
-                "The file was changed after it was recorded: restore it, or fetch a new snapshot with --online.")
+            fault = (f"bytes do not match the manifest (sha256 {digest[:12]}…, size {size}; "
+                     f"manifest says {str(entry.get('sha256'))[:12]}…, size {entry.get('size')}). "
+                     "The file was changed after it was recorded: restore it, or fetch a new snapshot with --online.")
+            if not each_file:
+                raise SnapshotError(f"{path}: {fault}")
+            files.append(SnapshotFile(path, digest, size, entry, fault=fault))
+            continue
         files.append(SnapshotFile(path, digest, size, entry))
     for path in sorted(folder.glob(pattern)):
         if path.name in entries:

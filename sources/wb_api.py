@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from digigov.errors import DigigovError, FetchError, SourceFileError
-from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
+from digigov.sources.base import VALUE_COLUMN, LastGood, Mapped, SourceContext, TableSource, observation_frame
 from digigov.sources.http import get_bytes
 
 SOURCE_ID = "wb_api"
@@ -106,12 +106,23 @@ def _page(obj) -> tuple[dict, list]:
     return meta, records
 
 
+def _no_data(meta: dict, records: list) -> bool:
+    """The API's answer for an indicator it has nothing of: total 0 and no records (null or []).
+    Its one page says page 1, or page 0 on some servers: either way it is "no data", not a paging fault."""
+    return _int(meta, "total") == 0 and not records
+
+
 def _check_pages(pages: list[tuple[dict, list]]) -> None:
     """The pages of one answer must be 1..pages in order, agree on pages/total/lastupdated, and
     hold `total` records between them: anything else is a missing, repeated or truncated page."""
     first = pages[0][0]
+    if len(pages) == 1 and _no_data(*pages[0]):
+        return  # the one page of an empty answer, whatever number it gives itself
     expected = max(_int(first, "pages"), 1)  # "pages": 0 is the one page of an empty answer
-    for i, (meta, _) in enumerate(pages, start=1):
+    for i, (meta, records) in enumerate(pages, start=1):
+        if i > 1 and _no_data(meta, records):
+            raise _NotData(f"page {i} came back with no data (total 0) though page 1 announced "
+                           f"{first['total']} observations: the data changed while paging")
         if _int(meta, "page") != i:
             raise _NotData(f"page {i} of the answer says it is page {meta['page']}")
         for key in ("pages", "total", "lastupdated"):
@@ -209,7 +220,7 @@ def _fetched_page(body: bytes, code: str, number: int) -> tuple[dict, list]:
         meta, records = _page(_json(body))
     except _NotData as exc:
         raise FetchError(f"{where}: the server answered, but {exc}; nothing stored") from None
-    if _int(meta, "page") != number:
+    if _int(meta, "page") != number and not _no_data(meta, records):  # no data: said by _check_pages
         raise FetchError(f"{where}: asked for page {number}, the API answered with page {meta['page']}; "
                          "nothing stored")
     others = {r["indicator"].get("id") for r in records
@@ -220,11 +231,13 @@ def _fetched_page(body: bytes, code: str, number: int) -> tuple[dict, list]:
 
 
 def fetch_indicator(base_url: str, code: str, countries: str, per_page: int, max_pages: int,
-                    session=None) -> bytes:
+                    session=None, last_good: LastGood | None = None) -> bytes:
     """All pages of one indicator as one snapshot file: `[<page 1 bytes>,\\n<page 2 bytes>…]`.
 
     Pages are requested until page == pages. Every page is checked before the next is asked for;
-    any fault raises FetchError and nothing of this indicator is returned."""
+    any fault raises FetchError and nothing of this indicator is returned. An answer with no data
+    is stored as such only when the `last_good` snapshot has no value of the indicator either:
+    otherwise it is refused (FetchError), since replacing values with nothing is a loss, not news."""
     url = f"{base_url.rstrip('/')}/country/{countries}/indicator/{code}"
     bodies, pages, number, last = [], [], 1, 1
     while number <= last:
@@ -234,7 +247,10 @@ def fetch_indicator(base_url: str, code: str, countries: str, per_page: int, max
         except FetchError as exc:
             raise FetchError(f"{code} page {number}: {exc}; nothing stored") from None
         meta, records = _fetched_page(body, code, number)
-        if number == 1:
+        if number == 1 and _no_data(meta, records):
+            _refuse_to_lose(code, meta, last_good)
+            last = 1
+        elif number == 1:
             last = max(_int(meta, "pages"), 1)
             if last > max_pages:
                 raise FetchError(f"{code}: the API announces {last} pages of {per_page}, more than "
@@ -263,8 +279,36 @@ def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     cfg = ctx.config
     countries = _countries_part(cfg.get("countries", "all"))
     per_page, max_pages = int(cfg.get("per_page", 1000)), int(cfg.get("max_pages", 200))
-    return {f"{code}.json": fetch_indicator(base_url, code, countries, per_page, max_pages, session)
+    return {f"{code}.json": fetch_indicator(base_url, code, countries, per_page, max_pages, session, ctx.last_good)
             for code in cfg["indicator_codes"]}
+
+
+def _refuse_to_lose(code: str, meta: dict, last_good: LastGood | None) -> None:
+    """Raise FetchError when the API says it has no data for `code` while the last good snapshot
+    holds values of it: a withdrawn series and an API fault look the same, so the values stay."""
+    kept, dated = values_of(code, last_good)
+    if kept:
+        origin = {"config": "configured"}.get(last_good.origin, last_good.origin)
+        raise FetchError(f"the API returned no data for {code} (page {meta.get('page')}: total 0); keeping "
+                         f"{kept:,} values from the {origin} snapshot of {dated}; nothing stored")
+
+
+def values_of(code: str, snapshot: LastGood | None) -> tuple[int, str | None]:
+    """(values of `code` in a snapshot's files, when the newest of those files was retrieved).
+    A file that cannot be read counts for nothing: it is no value to keep."""
+    total, dates = 0, []
+    for f in snapshot.files if snapshot else ():
+        try:
+            if code_of(f.path) != code:
+                continue
+            _, pages = _load(f.path)
+        except SourceFileError:
+            continue
+        n = sum(isinstance(r, dict) and r.get("value") is not None for _, records in pages for r in records)
+        if n:
+            total += n
+            dates.append(str(f.meta.get("retrieved_at") or "an unknown date")[:10])
+    return total, max(dates, default=None)
 
 
 # ---- read -----------------------------------------------------------------------------------------

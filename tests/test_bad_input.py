@@ -97,6 +97,11 @@ def test_file_level_faults_with_strict_fail_the_run_and_publish_nothing(tmp_path
     assert not list(published.parent.glob(".*.building"))
 
 
+# These runs replace the twelve published survey years with one file on purpose: the drop guard
+# would otherwise keep the published years (tests/test_nothing_lost.py), so they accept the drop.
+ONE_YEAR_ONLY = ("--accept-drops", "un_egov")
+
+
 def replace_line(data: bytes, country: bytes, new_line: bytes) -> bytes:
     lines = data.split(b"\n")
     i = next(i for i, line in enumerate(lines) if country in line)
@@ -121,7 +126,8 @@ ROW_LEVEL = {
 @pytest.mark.parametrize("case", ROW_LEVEL)
 def test_row_level_faults_are_quarantined_and_the_rest_loads(tmp_path, published, capsys, case):
     country, line, reason, iso3 = ROW_LEVEL[case]
-    code, err, _ = run_bad(tmp_path, published, capsys, replace_line(good_bytes(), country, line))
+    code, err, _ = run_bad(tmp_path, published, capsys, replace_line(good_bytes(), country, line), GOOD,
+                           *ONE_YEAR_ONLY)
     assert code == 0, err
     assert f"{GOOD} row" in err and reason in err, err
     rejects = query(published, "SELECT file, row, reason, record FROM rejects "
@@ -147,7 +153,7 @@ def test_a_bad_value_cell_is_rejected_and_the_rows_other_values_load(tmp_path, p
     line, reason, lost = CELL_LEVEL[case]
     data = replace_line(good_bytes(), b"Armenia ", line)
     lineno = 1 + next(i for i, text in enumerate(data.split(b"\n")) if text == line)
-    code, err, _ = run_bad(tmp_path, published, capsys, data)
+    code, err, _ = run_bad(tmp_path, published, capsys, data, GOOD, *ONE_YEAR_ONLY)
     assert code == 0, err
     assert f"{GOOD} row {lineno}: {reason}" in err, err
     rejects = query(published, "SELECT file, row, reason, record FROM rejects "
@@ -166,6 +172,7 @@ def test_a_bad_value_cell_is_rejected_and_the_rows_other_values_load(tmp_path, p
 
 
 def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy):
+    """The changed file is refused alone: it keeps its published rows, marked stale; the others load."""
     path = snapshot_copy / "un_egov" / GOOD
     path.write_bytes(path.read_bytes().replace(b"0.83750", b"0.93750"))
     before = observations_fingerprint(published)
@@ -174,7 +181,10 @@ def test_tampered_snapshot_is_refused(tmp_path, published, capsys, snapshot_copy
     err = capsys.readouterr().err
     assert code == 0 and "bytes do not match the manifest" in err and GOOD in err
     assert observations_fingerprint(published) == before
-    assert query(published, "SELECT bool_and(stale) FROM sources WHERE source_id='un_egov'")[0][0] is True
+    stale = dict(query(published, "SELECT file, stale FROM sources WHERE source_id='un_egov'"))
+    assert stale.pop(GOOD) is True and len(stale) == 11 and not any(stale.values())
+    assert "bytes do not match the manifest" in query(
+        published, "SELECT error FROM sources WHERE source_id='un_egov' AND file = ?", [GOOD])[0][0]
 
 
 def test_a_failed_source_with_nothing_published_before_is_listed_as_failed(tmp_path, capsys):

@@ -278,3 +278,11 @@ def test_digigov_run_stops_on_a_broken_config_with_one_line(config_copy, monkeyp
     err = capsys.readouterr().err
     assert err == ("digigov run: error: config/sources/un_egov.yaml: source.years[0]: "
                    "Input should be a valid integer (got 'twenty-o-three')\n")
+
+
+def test_the_guard_share_is_a_fraction(config_copy):
+    edit(config_copy / "guard.yaml", "max_drop_share: 0.2", "max_drop_share: 20")
+    assert config_error("guard", config_copy) == (
+        "config/guard.yaml: max_drop_share: Input should be less than or equal to 1 (got 20)")
+    edit(config_copy / "guard.yaml", "max_drop_share: 20", "max_drop_share: 0.2\nmax_drop: 1")
+    assert "max_drop: unknown key" in config_error("guard", config_copy)

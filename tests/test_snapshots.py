@@ -34,6 +34,18 @@ def test_missing_recorded_file_is_refused(snapshot_copy):
         verify(snapshot_copy / "un_egov", PATTERN, {})
 
 
+def test_each_file_returns_a_changed_or_missing_file_with_its_fault(snapshot_copy):
+    """For a source that stages file by file: the bad files come back marked, the rest as usual."""
+    changed = snapshot_copy / "un_egov" / "EGOV_DATA_2020.csv"
+    changed.write_bytes(changed.read_bytes().replace(b"0.71360", b"0.91360"))
+    (snapshot_copy / "un_egov" / "EGOV_DATA_2010.csv").unlink()
+    files, _ = verify(snapshot_copy / "un_egov", PATTERN, {}, each_file=True)
+    faults = {f.name: f.fault for f in files if f.fault}
+    assert faults.keys() == {"EGOV_DATA_2020.csv", "EGOV_DATA_2010.csv"} and len(files) == 12
+    assert faults["EGOV_DATA_2020.csv"].startswith("bytes do not match the manifest")
+    assert faults["EGOV_DATA_2010.csv"].startswith("listed in ") and faults["EGOV_DATA_2010.csv"].endswith("but missing")
+
+
 def test_unrecorded_file_is_picked_up_with_a_warning(snapshot_copy):
     new = snapshot_copy / "un_egov" / "EGOV_DATA_2026.csv"
     new.write_text("x\n")

@@ -7,7 +7,9 @@ embedded snapshot and damaged copies of it; expected values are computed from th
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from werkzeug import Response
 from digigov.errors import DigigovError, FetchError, SourceFileError
 from digigov.settings import EMBEDDED_SNAPSHOTS, load_config
 from digigov.sources import wb_api
-from digigov.sources.base import SourceContext
+from digigov.sources.base import LastGood, SourceContext
 from digigov.sources.snapshots import MANIFEST, SnapshotFile, sha256_of, verify
 from digigov.transforms.context import context_for
 from digigov.transforms.fetch import fetch_snapshot
@@ -146,6 +148,42 @@ def test_no_data_answer_is_stored_with_zero_observations(httpserver, tmp_path):
     obs, rejects, _ = stage_file(wb_api.SOURCE, snapshot_file(path), CTX)
     assert obs.empty and rejects.empty
     assert wb_api.release_of(path, CTX) == "IT.CEL.SETS.P2 2026-07-13"
+
+
+def test_no_data_numbered_page_0_is_an_empty_answer_not_a_paging_fault(httpserver, tmp_path):
+    """Some servers number the one page of an empty answer 0: still "no data", stored as such when
+    there is nothing to lose, and read back as a file with no observations."""
+    body = b'[{"page":0,"pages":0,"per_page":1000,"total":0,"sourceid":null,"lastupdated":null},null]'
+    serve(httpserver, "IT.CEL.SETS.P2", [body], 1000)
+    out = wb_api.fetch(ctx(["IT.CEL.SETS.P2"], 1000), httpserver.url_for("/v2"))
+    path = write(tmp_path, "IT.CEL.SETS.P2.json", out["IT.CEL.SETS.P2.json"])
+    assert wb_api.read(path, CTX).empty
+    assert wb_api.release_of(path, CTX) == "IT.CEL.SETS.P2 vintage unknown"
+
+
+def test_no_data_is_refused_while_the_last_good_snapshot_has_values(httpserver):
+    """Both embedded files of internet use count; the snapshot's date is the newer retrieval."""
+    files, _ = verify(SNAP, wb_api.FILE_GLOB, {})
+    context = dataclasses.replace(ctx(["IT.NET.USER.ZS"], 1000), last_good=LastGood("embedded", tuple(files)))
+    kept = sum(r["value"] is not None for path in (USER, USER_ALL) for r in records(path))
+    dated = max(f.meta["retrieved_at"] for f in files if f.name.startswith("IT.NET.USER.ZS"))[:10]
+    for number in (1, 0):
+        httpserver.clear()
+        serve(httpserver, "IT.NET.USER.ZS", [json.dumps(
+            [{"page": number, "pages": 0, "per_page": 1000, "total": 0}, None]).encode()], 1000)
+        with pytest.raises(FetchError, match=re.escape(
+                f"the API returned no data for IT.NET.USER.ZS (page {number}: total 0); keeping {kept:,} values "
+                f"from the embedded snapshot of {dated}; nothing stored")):
+            wb_api.fetch(context, httpserver.url_for("/v2"))
+
+
+def test_no_data_on_a_later_page_is_named_as_such(httpserver):
+    pages = paged(records(USER), 20)
+    pages[1] = b'[{"page":0,"pages":0,"per_page":20,"total":0,"sourceid":"2","lastupdated":"2026-07-13"},null]'
+    serve(httpserver, "IT.NET.USER.ZS", pages, 20)
+    with pytest.raises(FetchError, match=re.escape(
+            "page 2 came back with no data (total 0) though page 1 announced 55 observations")):
+        wb_api.fetch(ctx(["IT.NET.USER.ZS"], 20), httpserver.url_for("/v2"))
 
 
 # ---- fetch: faults --------------------------------------------------------------------------------

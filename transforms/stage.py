@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from digigov.settings import EMBEDDED_SNAPSHOTS, home
+from digigov.errors import SourceFileError
+from digigov.settings import CONFIG_DIR, EMBEDDED_SNAPSHOTS, home
 from digigov.sources import source_for
 from digigov.sources.base import (EXCLUDED, MAX_SAMPLES, BulkSource, InboxSource, Source, SourceContext,
                                   TableSource)
@@ -150,7 +151,8 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
         files, warnings = _inbox_files(folder), []
     else:
         origin, folder = locate(source_id, snapshots_dir, source.file_glob, cfg.get("snapshot_dir"))
-        files, warnings = verify(folder, source.file_glob, {k: cfg.get(k) for k in PROVENANCE_FIELDS})
+        files, warnings = verify(folder, source.file_glob, {k: cfg.get(k) for k in PROVENANCE_FIELDS},
+                                 each_file=isinstance(source, TableSource))  # a bulk source stages all or nothing
     context = {"origin": origin, "folder": str(folder), "warnings": warnings}
     if cache_dir is None:
         out = Path(work_dir) / source_id
@@ -168,6 +170,15 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     summary = _stage_into(partial, source, ctx, files, context)
+    if any(f.get("failed") for f in summary["files"]):
+        # not cached: its error messages name this run's folder, and the next run should read again
+        out = Path(work_dir) / source_id
+        shutil.rmtree(out, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(partial, out)  # the cache and the run's folder may be on different disks
+        summary["dir"] = str(out)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        return summary
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     summary["dir"] = str(final)
@@ -210,16 +221,30 @@ def _stage_into(out: Path, source: Source, ctx: SourceContext, files: list[Snaps
 
 
 def _stage_tables(out: Path, source: TableSource, ctx: SourceContext, files: list[SnapshotFile]) -> dict:
-    observations, rejects, classes, file_records = [], [], [], []
+    """Stage every file. A file that cannot be used fails alone: its record carries the error
+    (`failed`), the build keeps its previously published rows, and the other files load. Only
+    when every file fails does the source fail (SourceFileError), as a one-file source always did."""
+    observations, rejects, classes, file_records, faults = [], [], [], [], []
     for f in files:
-        release = source.release_of(f.path, ctx)
-        obs, rej, cls = stage_file(source, f, ctx, release)
+        try:
+            if f.fault:
+                raise SourceFileError(f.path, f.fault)
+            release = source.release_of(f.path, ctx)
+            obs, rej, cls = stage_file(source, f, ctx, release)
+            updated = _last_updated(source, f, ctx)
+        except SourceFileError as exc:
+            faults.append(exc)
+            file_records.append(_file_record(f, ctx, release=None, last_updated=None, rows_loaded=0,
+                                             rows_rejected=0, failed=True, error=str(exc)))
+            continue
         observations.append(obs)
         rejects.append(rej)
         classes.append(cls)
-        file_records.append(_file_record(f, ctx, release=release,
-                                         last_updated=_last_updated(source, f, ctx),
+        file_records.append(_file_record(f, ctx, release=release, last_updated=updated,
                                          rows_loaded=len(obs), rows_rejected=len(rej)))
+    if len(faults) == len(files):
+        raise faults[0] if len(faults) == 1 else SourceFileError(
+            Path(files[0].path).parent, "every file failed: " + "; ".join(str(e) for e in faults))
     obs_all = pd.concat(observations, ignore_index=True)
     rej_all = pd.concat(rejects, ignore_index=True).assign(source_id=ctx.source_id)
     cls_all = pd.concat(classes, ignore_index=True)

@@ -17,7 +17,8 @@ import pandas as pd
 from digigov.errors import WarehouseError
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
 from digigov.warehouse.dictionary import write_comments
-from digigov.warehouse.sqlfiles import SQL_DIR, run_script, sql
+from digigov.warehouse.guard import hold_back_drops, with_guard
+from digigov.warehouse.sqlfiles import SQL_DIR, columns as _columns, run_script, sql
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table)
 from digigov.transforms.catalogue import indicators_table
@@ -30,13 +31,15 @@ RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version
 
 def build(target: Path, staged: list[dict], run: dict, history: list[dict],
           failed: dict[str, str] | None = None, previous: Path | None = None,
-          kept: list[str] | None = None) -> dict:
+          kept: list[str] | None = None, accept_drops: list[str] | None = None) -> dict:
     """Create the warehouse file `target` from staged sources; return counts for the summary.
 
     `failed` maps the sources that could not be staged to their error: their rows are carried
     over from the `previous` warehouse and marked stale, so one broken source never empties or
-    half-updates the others. `kept` are the sources a run left out (--only): carried over as they
-    were."""
+    half-updates the others; so are the rows of a staged source's files that failed alone.
+    `kept` are the sources a run left out (--only): carried over as they were. An indicator a
+    staged source would drop too far keeps its published rows (warehouse/guard.py) unless its
+    source is in `accept_drops`. `carried` and `guard` in the counts say what was kept, and why."""
     target.unlink(missing_ok=True)
     staged = sorted(staged, key=lambda s: (not _is_bulk(s), -s["rows_loaded"]))  # the largest bulk source first
     seeded = bool(staged) and _is_bulk(staged[0])
@@ -47,10 +50,14 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         create_schema(con)
         for i, s in enumerate(staged):
             load_staged(con, s, run["run_id"], seeded=seeded and i == 0)
+        carried = [carry_over_file(con, s["source_id"], f["file"], f["error"], previous)
+                   for s in staged for f in s["files"] if f.get("failed")]
         for source_id, error in (failed or {}).items():
-            carry_over(con, source_id, error, previous)
+            carried.append(carry_over(con, source_id, error, previous))
         for source_id in kept or []:
             carry_over(con, source_id, None, previous)
+        guard = hold_back_drops(con, previous, [s["source_id"] for s in staged if s.get("kind") != "inbox"],
+                                accept_drops or [])
         list_contested(con)
         observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
         _insert(con, "core.country", countries_table(observed))
@@ -62,7 +69,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         problems = run_checks(con)
         changes = record_changes(con, previous)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
-                             for r in [*history, _finished(run)]]).reindex(columns=RUN_COLUMNS)
+                             for r in [*history, _finished(with_guard(run, guard))]]).reindex(columns=RUN_COLUMNS)
         runs = runs.drop_duplicates("run_id", keep="last")
         _insert(con, "core.run", runs)
         con.execute(sql("views.sql"))
@@ -72,6 +79,8 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         counts["check_problems"] = problems
         counts["changes"] = changes
         counts["contradictions"] = contradictions
+        counts["carried"] = carried
+        counts["guard"] = guard
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -326,9 +335,35 @@ def run_checks(con) -> list[str]:
 CARRIED_TABLES = ["observation_row", "classification", "survey_response", "finding"]
 
 
-def carry_over(con, source_id: str, error: str | None, previous: Path | None) -> None:
+def carry_over_file(con, source_id: str, file: str, error: str, previous: Path | None) -> dict:
+    """Keep the previously published rows of one file that failed while the rest of its source
+    loaded; its record (the previous one, else this run's) is marked stale with the error.
+    Returns what was kept, for the run's summary: it must never claim rows that were not there."""
+    kept = {"source_id": source_id, "file": file, "error": error, "values": 0, "release": None, "published": False}
+    if previous and previous.exists():
+        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
+        try:
+            found = con.execute("SELECT release FROM prev.core.source_file WHERE source_id = ? AND file = ?",
+                                [source_id, file]).fetchone()
+            if found:
+                run_script(con, "assemble/carry_file.sql", {"source": source_id, "file": file})
+                cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
+                              - {"stale", "error"})
+                con.execute("DELETE FROM core.source_file WHERE source_id = ? AND file = ?", [source_id, file])
+                con.execute(f"INSERT INTO core.source_file ({', '.join(cols)}, stale, error) "
+                            f"SELECT {', '.join(cols)}, true, ? FROM prev.core.source_file "
+                            "WHERE source_id = ? AND file = ?", [error, source_id, file])
+                values = con.execute("SELECT count(*) FROM core.observation WHERE source_id = ? AND file = ?",
+                                     [source_id, file]).fetchone()[0]
+                kept.update(values=values, release=found[0], published=values > 0)
+        finally:
+            con.execute("DETACH prev")
+    return kept
+
+
+def carry_over(con, source_id: str, error: str | None, previous: Path | None) -> dict:
     """Copy a source's rows from the previous warehouse: a failed source's marked stale with the
-    error; a source left out of the run (--only) as it was."""
+    error; a source left out of the run (--only) as it was. Returns what was kept."""
     carried = False
     if previous and previous.exists():
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])
@@ -358,14 +393,12 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
     if not carried and error:
         con.execute("INSERT INTO core.source_file (source_id, file, sha256, rows_loaded, rows_rejected, stale, error) "
                     "VALUES (?, '', '', 0, 0, true, ?)", [source_id, error])
+    rows = con.execute("SELECT (SELECT count(*) FROM core.observation WHERE source_id = $s) "
+                       "+ (SELECT count(*) FROM core.survey_response WHERE source_id = $s)", {"s": source_id}).fetchone()[0]
+    return {"source_id": source_id, "file": None, "error": error, "values": rows, "release": None,
+            "published": rows > 0}
 
 
-def _columns(con, table: str, catalog: str | None = None) -> set[str]:
-    schema, name = table.split(".")
-    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
-    return {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_catalog=? AND table_schema=? AND table_name=?", [catalog, schema, name]).fetchall()}
 
 
 def _insert(con, table: str, df: pd.DataFrame) -> None:

@@ -26,3 +26,13 @@ def run_script(con, name: str, params: dict | None = None) -> None:
         if body:
             used = {key: params[key] for key in dict.fromkeys(_PARAMETER.findall(body))}
             con.execute(body, used)
+
+
+def columns(con, table: str, catalog: str | None = None) -> set[str]:
+    """The columns of `schema.table` in `catalog` (default: the build's own database), so rows can
+    be copied from a warehouse an older digigov wrote, which may lack a column or two."""
+    schema, name = table.split(".")
+    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_catalog=? AND table_schema=? AND table_name=?", [catalog, schema, name]).fetchall()}

@@ -19,7 +19,8 @@ from digigov.warehouse.query import connect_readonly
 
 SQL_DIR = Path(__file__).parent / "sql" / "status"
 # One query per section, in report order: sql/status/<name>.sql.
-TITLES = {"runs": "Last runs", "sources": "Sources", "rejects": "Rejected rows by reason",
+TITLES = {"runs": "Last runs", "sources": "Sources", "failures": "Stale: failed fetches, sources and files",
+          "drops": "Drops caught by the guard (config/guard.yaml)", "rejects": "Rejected rows by reason",
           "checks": "Cross-source checks with problems", "contradictions": "Findings contradicted by the data",
           "changes": "Changes since the previous warehouse"}
 GAP = 2         # spaces between two columns

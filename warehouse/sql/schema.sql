@@ -53,7 +53,22 @@ CREATE TABLE core.source_file (
     error           VARCHAR,
     is_sample       BOOLEAN NOT NULL DEFAULT false,
     precedence      INTEGER NOT NULL DEFAULT 0,  -- config `precedence`: higher wins over newer
+    guard           VARCHAR,     -- indicators whose published rows the drop guard kept, and why
     PRIMARY KEY (source_id, file)
+);
+
+-- What the drop guard (warehouse/guard.py) found this build: per source × indicator whose staged
+-- values would remove the indicator, or drop more than the allowed share of what was published.
+CREATE TABLE core.drop_guard (
+    source_id        VARCHAR NOT NULL,
+    indicator_id     VARCHAR NOT NULL,
+    published_values BIGINT NOT NULL,   -- in the warehouse this build replaces
+    staged_values    BIGINT NOT NULL,   -- in this run's snapshot
+    drop_share       DOUBLE NOT NULL,
+    max_share        DOUBLE NOT NULL,   -- config/guard.yaml
+    decision         VARCHAR NOT NULL,  -- kept the published rows | dropped (--accept-drops)
+    detail           VARCHAR NOT NULL,
+    PRIMARY KEY (source_id, indicator_id)
 );
 
 -- The needs-assessment layer ------------------------------------------------------------------

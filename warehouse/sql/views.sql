@@ -21,8 +21,14 @@ SELECT f.source_id, f.file, f.publisher, f.title, f.url, f.licence, f.release, f
           AND NOT EXISTS (SELECT 1 FROM core.in_force k
                           WHERE k.iso3 = o.iso3 AND k.indicator_id = o.indicator_id AND k.year = o.year
                             AND k.source_id = o.source_id AND k.release = o.release)) AS rows_superseded,
-       f.stale, f.error, f.is_sample
+       f.stale, f.error, f.is_sample, f.guard
 FROM core.source_file f;
+
+-- Drops the guard caught this run: an indicator a source's new snapshot would remove, or whose
+-- values it would cut by more than config/guard.yaml allows; kept unless the run accepted it.
+CREATE VIEW guarded_drops AS
+SELECT source_id, indicator_id, published_values, staged_values, drop_share, max_share, decision, detail
+FROM core.drop_guard;
 
 -- One value per country × indicator × year: the one in force (see core.current_observation).
 CREATE VIEW observations AS
