@@ -11,24 +11,12 @@ import functools
 import hashlib
 import json
 import os
-import threading
 from importlib.metadata import version
 
 import pandas as pd
-from hdx.location.country import Country as _Country
-
-_HDX_LOCK = threading.Lock()
-
-
-def _hdx():
-    """hdx-python-country's Country, its tables loaded once under a lock: the library fills them
-    lazily on first use, and two sources staged at once in threads (--task-runner threads) broke
-    that fill half-way."""
-    with _HDX_LOCK:
-        _Country.countriesdata(use_live=False)
-    return _Country
 
 from digigov.settings import CONFIG_DIR, cache_dir, load_config, load_source_configs
+from digigov.sources.countrydata import hdx as _hdx  # the library's tables, filled once under a lock
 
 
 @functools.cache

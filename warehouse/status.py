@@ -14,7 +14,9 @@ SQL_DIR = Path(__file__).parent / "sql" / "status"
 # One query per section, in report order: sql/status/<name>.sql.
 TITLES = {"runs": "Last runs", "sources": "Sources", "rejects": "Rejected rows by reason",
           "checks": "Cross-source checks with problems", "contradictions": "Findings contradicted by the data",
-          "changes": "Changes since the previous warehouse"}
+          "changes": "Changes since the previous warehouse",
+          "survey": "Survey response rates (expected organisations: config/survey_roster.yaml)",
+          "survey_missing": "Survey: who has not answered"}
 
 
 def _sql(name: str) -> str:
