@@ -777,3 +777,16 @@ def test_shipped_samples_match_config(tmp_path):
                 "question_id", "answer", "comment", "language", "cell", "is_sample"]
         assert new[cols].equals(old[cols]), p.name
     assert (tmp_path / "samples" / "README.md").read_text() == (SAMPLES / "README.md").read_text()
+
+
+def test_a_workbook_of_the_previous_version_is_refused_for_its_version(tmp_path):
+    """A 2026.1 workbook (one per country, English only, no language recorded) is refused saying so."""
+    def older(wb):
+        meta = wb["_meta"]
+        meta["B3"] = "2026.1"
+        meta["A4"], meta["B4"] = None, None      # no language recorded
+    path = edit(_good(tmp_path), older)
+    with pytest.raises(SurveyFileError) as exc:
+        read_workbook(path)
+    assert str(exc.value) == (f"org.xlsx: sheet '_meta' cell B3: instrument version '2026.1', expected '{VERSION}': "
+                              "answer the current questionnaire")

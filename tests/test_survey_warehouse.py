@@ -368,3 +368,40 @@ def test_the_export_marks_text_it_has_to_cut():
     cell = put(Workbook().active, 1, 1, "=" + "x" * 40_000)
     assert len(cell.value) == 32_767 and cell.value.endswith(" […cut: 40,001 characters in the warehouse]")
     assert cell.data_type == "s" and cell.value.startswith("=xxx")
+
+
+def test_the_roster_is_optional_and_checked(tmp_path):
+    from digigov.errors import ConfigError
+    from digigov.settings import CONFIG_DIR
+    from digigov.transforms.assessment import survey_roster_table
+
+    folder = tmp_path / "config"
+    folder.mkdir()
+    for name in ("survey.yaml", "survey_roster.yaml"):
+        (folder / name).write_text((CONFIG_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+    shipped = survey_roster_table(folder)
+    kaz = shipped[shipped["organisation"].str.startswith("Ministry of Digital Development, Innovations")].iloc[0]
+    assert kaz["keys"][0] == "ministry of digital development, innovations and aerospace industry of the republic of " \
+                             "kazakhstan (mddiai)"
+    assert "министерство цифрового развития, инноваций и аэрокосмической промышленности республики казахстан" in kaz["keys"]
+    (folder / "survey_roster.yaml").write_text(
+        "countries:\n  KGZ:\n    - {organisation: Infocom, type: ngo, level: central}\n"
+        "    - {organisation: Ministry, type: ministry, level: central, aliases: [' INFOCOM ']}\n", encoding="utf-8")
+    load_config.cache_clear()   # config is read once per run; this test rewrites it
+    with pytest.raises(ConfigError) as err:
+        survey_roster_table(folder)
+    assert str(err.value) == ("config/survey_roster.yaml: countries.KGZ[0].type: 'ngo' is not one of ministry, agency, "
+                              "state_company, local_government, other; countries.KGZ[1]: 'infocom' also names 'Infocom'")
+    (folder / "survey_roster.yaml").unlink()
+    assert survey_roster_table(folder).empty                      # no roster: no response tracking
+    load_config.cache_clear()
+
+
+def test_a_sample_workbook_never_answers_for_the_roster(warehouse_copy):
+    with duckdb.connect(str(warehouse_copy)) as con:
+        key = con.execute("SELECT keys[1] FROM core.survey_roster WHERE iso3 = 'TJK'").fetchone()[0]
+        con.execute("UPDATE core.survey_response SET organisation_key = ? WHERE iso3 = 'TJK'", [key])
+        assert con.execute("SELECT answered FROM survey_roster WHERE iso3 = 'TJK'").fetchall() == [(False,)]
+        con.execute("UPDATE core.survey_response SET is_sample = false WHERE iso3 = 'TJK'")
+        assert con.execute("SELECT answered FROM survey_roster WHERE iso3 = 'TJK'").fetchall() == [(True,)]
+        assert con.execute("SELECT response_rate FROM survey_response_rates WHERE iso3 = 'TJK'").fetchone() == (1.0,)

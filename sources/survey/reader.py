@@ -99,13 +99,6 @@ def _meta(path: Path, wb, faults: list[Fault]) -> tuple[dict, tuple[str, ...]]:
         key = _norm(ws.cell(row=r, column=1).value)
         if key and key not in meta:
             meta[key] = (ws.cell(row=r, column=2).value, ws.cell(row=r, column=2).coordinate)
-    spec = str((meta.get("language") or (None,))[0] or "").strip()
-    try:
-        langs = language.parse(spec)
-    except ValueError:
-        _fail(path, META, (meta.get("language") or (None, None))[1],
-              f"questionnaire language {shown(spec)} is not one this version knows ({', '.join(language.specs())}); "
-              "start again from the current template")
     expected = instrument()["version"]
     version, vcell = meta.get("version", (None, None))
     version = None if version is None else str(version).strip()
@@ -114,6 +107,15 @@ def _meta(path: Path, wb, faults: list[Fault]) -> tuple[dict, tuple[str, ...]]:
     elif version != expected:
         faults.append(Fault(path.name, META, vcell, f"instrument version {shown(version)}, expected {shown(expected)}: "
                                                     "answer the current questionnaire"))
+    spec = str((meta.get("language") or (None,))[0] or "").strip()
+    try:
+        langs = language.parse(spec)
+    except ValueError:
+        if faults:   # a workbook of another version (older ones record no language): say that
+            raise SurveyFileError(path, faults) from None
+        _fail(path, META, (meta.get("language") or (None, None))[1],
+              f"questionnaire language {shown(spec)} is not one this version knows ({', '.join(language.specs())}); "
+              "start again from the current template")
     sample, scell = meta.get("sample", ("no", None))
     sample = _norm(sample or "no")
     if sample not in ("yes", "no"):
