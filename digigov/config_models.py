@@ -289,7 +289,11 @@ class DimensionsConfig(_Closed):
         return dims
 
 
-# --- config/survey.yaml ---------------------------------------------------------------------------
+# --- config/survey.yaml, config/survey/<language>.yaml, config/survey_roster.yaml ------------------
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
 
 class AnswerType(_Closed):
     choices: list[str] | None = None
@@ -299,17 +303,25 @@ class AnswerType(_Closed):
 
 
 class Question(_Closed):
-    id: str
+    """A question's place in the instrument; its wording is in each language file."""
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]+$")]
     dimension: str
     type: str
-    text: str
     topic: str | None = None
 
 
 class SurveyConfig(_Closed):
     version: str
+    languages: Annotated[list[LanguageCode], Field(min_length=1)]
     answer_types: dict[str, AnswerType]
+    organisation_types: Annotated[list[Code], Field(min_length=1)]
+    organisation_levels: Annotated[list[Code], Field(min_length=1)]
     questions: list[Question]
+
+    @field_validator("languages", "organisation_types", "organisation_levels")
+    @classmethod
+    def _listed_once(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _no_repeats(values, info.field_name.rstrip("s").replace("_", " "))
 
     @field_validator("questions")
     @classmethod
@@ -324,6 +336,117 @@ class SurveyConfig(_Closed):
                 raise ValueError(f"question id {q.id} is used twice")
             seen.add(q.id)
         return questions
+
+
+# Excel's limits on what a workbook's pop-up notes hold (data validation): a title of at most 32
+# characters and a note of at most 255, which two languages share in a two-language workbook.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Prompt = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+# Sheet names: Excel allows 31 characters and none of []:*?/\; two languages share one name.
+SheetName = Annotated[str, StringConstraints(pattern=r"^[^\[\]:*?/\\]{1,14}$")]
+# A drop-down choice is an item of an Excel list, which a comma or a double quote would break.
+ChoiceLabel = Annotated[str, StringConstraints(pattern=r'^[^,"]{1,32}$')]
+
+
+class LanguageField(_Closed):
+    label: Label
+    help: Text
+    prompt: Prompt
+
+
+class LanguageFields(_Closed):
+    country: LanguageField
+    organisation: LanguageField
+    organisation_type: LanguageField
+    organisation_level: LanguageField
+    role: LanguageField
+    date: LanguageField
+
+
+class LanguageSheets(_Closed):
+    instructions: SheetName
+    respondent: SheetName
+    answers: SheetName
+
+
+class AnswerColumns(_Closed):
+    number: Label
+    question: Label
+    how_to_answer: Label
+    answer: Label
+    comment: Label
+
+
+class RespondentColumns(_Closed):
+    field: Label
+    value: Label
+    help: Label
+
+
+class AnswerKind(_Closed):
+    name: Label
+    enter: Prompt
+    error: Prompt | None = None
+
+
+class LanguageDimension(_Closed):
+    name: Text
+    description: Text
+
+
+class Instructions(_Closed):
+    purpose_heading: Text
+    purpose: Text
+    steps_heading: Text
+    steps: Annotated[list[Text], Field(min_length=1)]
+    kinds_heading: Text
+    kind_column: Label
+    enter_column: Label
+    topics_heading: Text
+    topic_column: Label
+    covers_column: Label
+    contact: Text
+
+
+class LanguageMessages(_Closed):
+    not_allowed: Label
+    pick_from_list: Prompt
+    comment: Prompt
+
+
+class SurveyLanguage(_Closed):
+    """config/survey/<language>.yaml: everything a respondent reads, in one language. Which
+    questions, choices and dimensions must be there is checked against config/survey.yaml and
+    config/dimensions.yaml when the instrument is read (sources/survey/language.py)."""
+    language_name: Text
+    country_names: Text
+    title: Text
+    sample_banner: Text
+    footer: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    sheets: LanguageSheets
+    answer_columns: AnswerColumns
+    respondent_columns: RespondentColumns
+    fields: LanguageFields
+    organisation_types: dict[Code, Text]
+    organisation_levels: dict[Code, Text]
+    choices: dict[Code, dict[str, ChoiceLabel]]
+    also_accepted: dict[Code, dict[str, list[Text]]] | None = None
+    answer_kinds: dict[Code, AnswerKind]
+    dimensions: dict[Code, LanguageDimension]
+    questions: dict[str, Text]
+    instructions: Instructions
+    messages: LanguageMessages
+
+
+class RosterEntry(_Closed):
+    organisation: Text
+    type: Code    # one of survey.yaml organisation_types (checked when the roster is read)
+    level: Code   # one of survey.yaml organisation_levels
+    aliases: list[Text] | None = None  # other spellings a workbook may give (another language …)
+
+
+class SurveyRosterConfig(_Closed):
+    countries: dict[Code3, list[RosterEntry]]
 
 
 # --- config/findings.yaml, config/institutions.yaml, config/survey_samples.yaml ------------------
@@ -372,16 +495,36 @@ class InstitutionsConfig(_Closed):
     institutions: dict[Code3, list[Institution]]
 
 
+class SampleOrganisation(_Closed):
+    """One invented workbook: an organisation's answers (the country's answers overridden)."""
+    file: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]  # <file>_sample.xlsx
+    organisation: Text
+    type: Code
+    level: Code
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(\+[a-z]{2})?$")]
+    date: datetime.date
+    role: str | None = None
+    answers: dict[str, Any] | None = None  # checked against the instrument when the workbooks are written
+
+    @field_validator("organisation")
+    @classmethod
+    def _says_sample(cls, name: str) -> str:
+        if "SAMPLE" not in name:
+            raise ValueError("a sample organisation's name must contain SAMPLE, so no reader takes it for a real one")
+        return name
+
+
 class SampleCountry(_Closed):
     name: str
-    answers: dict[str, Any] | None = None  # checked against the instrument when the workbooks are written
+    answers: dict[str, Any] | None = None
+    organisations: Annotated[list[SampleOrganisation], Field(min_length=1)]
 
 
 class SurveySamplesConfig(_Closed):
     version: str
-    date: datetime.date
     role: str
     defaults: dict[str, Any]
+    text_defaults: dict[str, dict[str, str]] | None = None  # by the workbook's first language
     countries: dict[Code3, SampleCountry]
 
 
@@ -392,12 +535,15 @@ class GuardConfig(_Closed):
     sources: dict[str, Fraction] | None = None   # per source id; checked against the sources when read
 
 
-# config/<name>.yaml -> its model (load_config); config/sources/*.yaml all use SourceFile.
+# config/<name>.yaml -> its model (load_config); "folder/*": every file of config/folder/;
+# config/sources/*.yaml all use SourceFile.
 CONFIG_MODELS: dict[str, type[BaseModel]] = {
     "countries": CountriesConfig,
     "readiness": ReadinessConfig,
     "dimensions": DimensionsConfig,
     "survey": SurveyConfig,
+    "survey/*": SurveyLanguage,
+    "survey_roster": SurveyRosterConfig,
     "findings": FindingsConfig,
     "institutions": InstitutionsConfig,
     "survey_samples": SurveySamplesConfig,

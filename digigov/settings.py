@@ -55,8 +55,10 @@ def load_config(name: str, config_dir: Path | None = None) -> dict:
     doc = _read_yaml(path)
     from digigov.config_models import CONFIG_MODELS, validate  # pydantic only when config is read
 
-    if name in CONFIG_MODELS:
-        validate(CONFIG_MODELS[name], doc, _shown(path))
+    # config/<folder>/<name>.yaml files of one kind share a model, e.g. "survey/*" (one per language)
+    model = CONFIG_MODELS.get(name) or CONFIG_MODELS.get(name.rsplit("/", 1)[0] + "/*" if "/" in name else "")
+    if model is not None:
+        validate(model, doc, _shown(path))
     return doc or {}
 
 

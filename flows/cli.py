@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     t = command("survey-template", "write the needs-assessment survey workbook for a focal point to fill in")
     t.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
     t.add_argument("--country", metavar="ISO3", help="pre-fill the respondent country")
+    t.add_argument("--language", default="en+ru", metavar="LANG",
+                   help="en, ru, or both in one workbook: en+ru (default; English first) or ru+en")
     t.add_argument("--force", action="store_true", help="replace an existing file")
 
     e = command("export", "write an Excel extract of the published warehouse for reports")
@@ -235,6 +237,7 @@ def cmd_survey_template(args) -> int:
     from pathlib import Path
 
     from digigov.sources.survey import write_template
+    from digigov.sources.survey.language import parse, specs
     from digigov.transforms.countries import countries_table
 
     out = Path(args.out)
@@ -242,11 +245,16 @@ def cmd_survey_template(args) -> int:
         return usage_error(f"--out {args.out}: the template is an Excel workbook; give a .xlsx file name")
     if args.country and args.country.upper() not in set(countries_table([])["iso3"]):
         return usage_error(f"--country {args.country}: not a known ISO3 code")
+    try:
+        parse(args.language)
+    except ValueError:
+        return usage_error(f"--language {args.language}: give one of {', '.join(specs())}")
     if not out.parent.is_dir():
         raise DigigovError(f"{out.parent}: no such folder")
     if out.exists() and not args.force:
         raise DigigovError(f"{out} exists; use --force to replace it")
-    written = write_template(out, country=args.country.upper() if args.country else None)
+    written = write_template(out, country=args.country.upper() if args.country else None,
+                             language_spec=args.language)
     print(f"wrote {written}")
     return 0
 

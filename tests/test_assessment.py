@@ -89,12 +89,12 @@ def test_readiness_matrix_covers_the_focus_group(wh):
 def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsys):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    path = write_template(inbox / "kgz.xlsx", country="KGZ")
+    path = write_template(inbox / "kgz.xlsx", country="KGZ", language_spec="en")
     wb = openpyxl.load_workbook(path)  # a focal point fills it in Excel
     ws = wb["Answers"]
     header = [c.value for c in ws[1]]
-    qcol, acol = header.index("Question ID") + 1, header.index("Answer") + 1
-    answers = {"NP1": "yes", "NP2": "partial", "GV1": "yes", "SP3": "4", "ED2": 35,
+    qcol, acol = header.index("question_id") + 1, header.index("Answer") + 1
+    answers = {"NP1": "yes", "NP2": "partly", "GV1": "yes", "SP3": "4", "ED2": 35,
                "ET2": "An AI assistant is piloted on the e-government portal"}
     for row in range(2, ws.max_row + 1):
         qid = ws.cell(row, qcol).value
@@ -102,8 +102,10 @@ def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsy
             ws.cell(row, acol).value = answers[qid]
     resp = wb["Respondent"]
     fields = {resp.cell(row, 1).value: row for row in range(2, resp.max_row + 1)}
-    resp.cell(fields["organisation"], 2).value = "Ministry of Digital Development"
-    resp.cell(fields["date"], 2).value = "2024-11-20"
+    resp.cell(fields["organisation"], 3).value = "Ministry of Digital Development"
+    resp.cell(fields["organisation_type"], 3).value = "Ministry"
+    resp.cell(fields["organisation_level"], 3).value = "Central"
+    resp.cell(fields["date"], 3).value = "2024-11-20"
     wb.save(path)
     wh = tmp_path / "w.duckdb"
     assert main(["run", "--local", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
@@ -121,14 +123,16 @@ def test_template_round_trip_into_survey_responses_and_readiness(tmp_path, capsy
 def test_a_bad_workbook_is_quarantined_and_the_good_ones_load(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    write_template(inbox / "good.xlsx", country="UZB", answers={"NP1": "yes"})
-    write_template(inbox / "bad.xlsx", country="KAZ", answers={"NP1": "maybe"})
+    who = {"organisation": "Ministry of Justice", "organisation_type": "ministry", "organisation_level": "central",
+           "date": "2024-02-01"}
+    write_template(inbox / "good.xlsx", country="UZB", respondent=who, answers={"NP1": "yes"})
+    write_template(inbox / "bad.xlsx", country="KAZ", respondent=who, answers={"NP1": "maybe"})
     (inbox / "notes.xlsx").write_text("not a workbook")
     wh = tmp_path / "w.duckdb"
     assert main(["run", "--local", "--only", "un_egov", "--inbox", str(inbox), "--warehouse", str(wh)]) == 0
     assert query(wh, "SELECT DISTINCT iso3 FROM survey_responses") == [("UZB",)]
     reasons = [r[0] for r in query(wh, "SELECT file || ': ' || reason FROM rejects WHERE source_id = 'survey' ORDER BY 1")]
-    assert any(r.startswith("bad.xlsx") and "'maybe'" in r and "Answers" in r for r in reasons), reasons
+    assert any(r.startswith("bad.xlsx") and "'maybe'" in r and "Answers · Ответы" in r for r in reasons), reasons
     assert any(r.startswith("notes.xlsx") for r in reasons), reasons
 
 
@@ -136,7 +140,12 @@ def test_survey_template_command(tmp_path, capsys):
     out = tmp_path / "t.xlsx"
     assert main(["survey-template", "--out", str(out), "--country", "kaz"]) == 0
     wb = openpyxl.load_workbook(out)
-    assert {"Instructions", "Respondent", "Answers"} <= set(wb.sheetnames)
+    assert wb.sheetnames[:3] == ["Instructions · Инструкция", "Respondent · Респондент", "Answers · Ответы"]
+    assert wb["Respondent · Респондент"]["C2"].value == "Kazakhstan / Казахстан"
+    assert main(["survey-template", "--out", str(tmp_path / "ru.xlsx"), "--language", "ru"]) == 0
+    assert openpyxl.load_workbook(tmp_path / "ru.xlsx").sheetnames[:3] == ["Инструкция", "Респондент", "Ответы"]
+    assert main(["survey-template", "--out", str(tmp_path / "x.xlsx"), "--language", "de"]) == 2
+    assert "--language de: give one of en, ru, en+ru, ru+en" in capsys.readouterr().err
     assert main(["survey-template", "--out", str(out)]) == 1
     assert "use --force" in capsys.readouterr().err
     assert main(["survey-template", "--out", str(out), "--force"]) == 0

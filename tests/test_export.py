@@ -23,7 +23,7 @@ from digigov.warehouse.export import export_workbook
 from tests.conftest import query
 
 SHEETS = ["Cover", "Contents", "Sources", "Indicator notes", "Indicators", "Time series", "Readiness",
-          "Priority gaps", "Readiness components", "Findings", "Institutions", "Charts"]
+          "Priority gaps", "Readiness components", "Findings", "Survey answers", "Institutions", "Charts"]
 TABLE_SHEETS = [s for s in SHEETS if s not in ("Cover", "Charts")]
 
 

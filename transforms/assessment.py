@@ -1,12 +1,15 @@
 """The needs-assessment framework as tables: the nine dimensions and their indicators, the survey
-instrument, Annex 1 institutions and the study's findings, all from config/."""
+instrument and the organisations expected to answer it, Annex 1 institutions and the study's
+findings, all from config/."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 
+from digigov.errors import ConfigError
 from digigov.settings import CONFIG_DIR, load_config
 
 
@@ -73,7 +76,47 @@ def study_source_record() -> dict:
 
 
 def survey_questions_table() -> pd.DataFrame:
-    keys = dimension_keys()
-    return pd.DataFrame([{"question_id": q["id"], "dimension_id": keys[q["dimension"]], "topic": q.get("topic"),
-                          "answer_type": q["type"], "text": q["text"]}
-                         for q in load_config("survey")["questions"]])
+    """The instrument's questions with their number and wording in English and Russian."""
+    from digigov.sources.survey import instrument
+
+    langs = instrument()["languages"]
+    return pd.DataFrame([{"question_id": q["id"], "number": q["number"], "dimension_id": q["dimension_id"],
+                          "topic": q["topic"], "answer_type": q["type"],
+                          "text": q["text"]["en" if "en" in langs else langs[0]], "text_ru": q["text"].get("ru")}
+                         for q in instrument()["questions"].values()])
+
+
+ROSTER_COLUMNS = ["iso3", "organisation", "organisation_type", "organisation_level", "keys"]
+
+
+def survey_roster_table(config_dir: Path | None = None) -> pd.DataFrame:
+    """Organisations expected to answer the survey (config/survey_roster.yaml; none when the file
+    is absent), each with the keys a workbook's organisation is matched on: its name and aliases
+    with case, spacing and quotation marks ignored. A type or level the instrument does not know,
+    or a name given twice in a country, is a config error."""
+    from digigov.sources.survey import organisation_key
+
+    folder = config_dir or CONFIG_DIR
+    if not (folder / "survey_roster.yaml").exists():
+        return pd.DataFrame(columns=ROSTER_COLUMNS)
+    cfg = load_config("survey_roster", config_dir)
+    survey = load_config("survey", config_dir)
+    problems, rows = [], []
+    for iso3, entries in (cfg.get("countries") or {}).items():
+        seen: dict[str, str] = {}
+        for i, e in enumerate(entries):
+            where = f"countries.{iso3}[{i}]"
+            if e["type"] not in survey["organisation_types"]:
+                problems.append(f"{where}.type: {e['type']!r} is not one of {', '.join(survey['organisation_types'])}")
+            if e["level"] not in survey["organisation_levels"]:
+                problems.append(f"{where}.level: {e['level']!r} is not one of {', '.join(survey['organisation_levels'])}")
+            keys = list(dict.fromkeys(organisation_key(n) for n in [e["organisation"], *(e.get("aliases") or [])]))
+            for k in keys:
+                if k in seen:
+                    problems.append(f"{where}: {k!r} also names {seen[k]!r}")
+                seen.setdefault(k, e["organisation"])
+            rows.append({"iso3": iso3, "organisation": e["organisation"], "organisation_type": e["type"],
+                         "organisation_level": e["level"], "keys": keys})
+    if problems:
+        raise ConfigError("config/survey_roster.yaml", problems)
+    return pd.DataFrame(rows, columns=ROSTER_COLUMNS)

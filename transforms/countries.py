@@ -10,23 +10,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-import threading
 
 import pandas as pd
-from hdx.location.country import Country as _Country
-
-_HDX_LOCK = threading.Lock()
-
-
-def _hdx():
-    """hdx-python-country's Country, its tables loaded once under a lock: the library fills them
-    lazily on first use, and two sources staged at once in threads (--task-runner threads) broke
-    that fill half-way."""
-    with _HDX_LOCK:
-        _Country.countriesdata(use_live=False)
-    return _Country
 
 from digigov.settings import cache_dir, load_config, load_source_configs
+from digigov.sources.countrydata import hdx as _hdx  # the library's tables, filled once under a lock
 from digigov.transforms.fingerprint import code_fingerprint
 
 

@@ -20,7 +20,8 @@ from digigov.warehouse.dictionary import write_comments
 from digigov.warehouse.guard import hold_back_drops, with_guard
 from digigov.warehouse.sqlfiles import SQL_DIR, columns as _columns, run_script, sql
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
-                                           study_findings_table, study_source_record, survey_questions_table)
+                                           study_findings_table, study_source_record, survey_questions_table,
+                                           survey_roster_table)
 from digigov.transforms.catalogue import indicators_table
 from digigov.transforms.readiness import compute as compute_readiness, load_method
 from digigov.transforms.countries import countries_table, group_members_table
@@ -209,6 +210,10 @@ def load_assessment(con) -> None:
     con.execute("UPDATE core.indicator i SET dimension_id = d.dimension_id FROM core.dimension_indicator d "
                 "WHERE d.indicator_id = i.indicator_id AND d.is_primary")
     _insert(con, "core.survey_question", survey_questions_table())
+    roster = survey_roster_table()
+    if len(roster):
+        _insert(con, "core.survey_roster", roster)
+    con.execute(sql("assemble/replaced_survey_findings.sql"))
     _insert(con, "core.institution", institutions_table())
     _insert(con, "core.finding", study_findings_table())
     _insert_files(con, pd.DataFrame([study_source_record()]))

@@ -46,6 +46,7 @@ EGDI = "un.egdi"
 FORMULA_START = ("=", "+", "-", "@")
 LEVEL_FILLS = {"low": "F8CBAD", "medium": "FFE699", "high": "C6E0B4"}
 MAX_WIDTH = 60
+MAX_CELL_TEXT = 32_767  # characters an Excel cell holds
 
 
 @dataclass
@@ -212,6 +213,9 @@ def put(ws, row: int, col: int, value: Any):
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > MAX_CELL_TEXT:  # Excel would cut it without a word: cut it here, and say so
+            mark = f" […cut: {len(value):,} characters in the warehouse]"
+            value = value[:MAX_CELL_TEXT - len(mark)] + mark
         cell.value = value
         if cell.data_type != "s":  # "=…" became a formula, "#N/A" an error: force plain text
             cell.data_type = "s"
@@ -410,6 +414,37 @@ def _findings(con) -> SheetSpec:
                      columns, _frame(con, "findings"), freeze="B2")
 
 
+def _survey_answers(con) -> SheetSpec:
+    columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("organisation", "Organisation", width=40, wrap=True),
+               Col("organisation_type", "Type"), Col("organisation_level", "Level"), Col("response_date", "Date"),
+               Col("number", "No."), Col("question_id", "Question id"),
+               Col("question", "Question", width=50, wrap=True), Col("answer", "Answer", width=40, wrap=True),
+               Col("comment", "Comment", width=50, wrap=True), Col("source_file", "Workbook", width=30),
+               Col("cell", "Cell", width=20), Col("is_sample", "SAMPLE data")]
+    return SheetSpec("Survey answers", "Survey answers of each organisation (its current workbook) for the selected "
+                     "countries, with the comment given with each answer",
+                     columns, _frame(con, "survey_answers"), freeze="D2",
+                     empty_note="(no survey answers for the selected countries)")
+
+
+def _survey_lines(con) -> list[str]:
+    """Plain sentences on who answered the survey, per selected country (response tracking)."""
+    lines = []
+    for t in _records(_frame(con, "survey_tracking")):
+        parts = []
+        if t["expected"]:
+            parts.append(f"{t['answered']} of {t['expected']} expected organisations sent real answers "
+                         f"({t['response_rate']:.0%})")
+            if t["not_answered"]:
+                parts.append("not yet: " + "; ".join(t["not_answered"]))
+        else:
+            parts.append(f"{t['organisations']} organisation(s) sent real answers (no roster of expected organisations)")
+        if t["sample_organisations"]:
+            parts.append(f"{t['sample_organisations']} SAMPLE workbook(s), never counted as answers")
+        lines.append(f"{t['country']} ({t['iso3']}): " + "; ".join(parts) + ".")
+    return lines or ["No survey workbooks and no roster of expected organisations for the countries shown."]
+
+
 def _institutions(con) -> SheetSpec:
     columns = [Col("iso3", "ISO3"), Col("country", "Country"), Col("body", "Body", width=50, wrap=True),
                Col("role", "Role", width=40, wrap=True), Col("parent_body", "Parent body", width=40, wrap=True),
@@ -456,7 +491,7 @@ def _sample_statement(con) -> list[str]:
                      + ", ".join(files) + ".")
     if answers:
         lines.append(f"{answers} survey answers of the countries shown are SAMPLE data. They are in the "
-                     "warehouse's survey_responses and survey_scores only and never enter a readiness score "
+                     "warehouse's survey views and sheet Survey answers only and never enter a readiness score "
                      "(sheets Readiness, Priority gaps, Readiness components).")
     if findings:
         lines.append(f"{findings} findings are SAMPLE data: sheet Findings, column 'SAMPLE data'.")
@@ -496,6 +531,11 @@ def _cover(wb, con, warehouse: Path, selected, comparators, names, year, ref, sa
     put(ws, r, 1, "SAMPLE data").font = Font(bold=True)
     for line in sample_lines:
         put(ws, r, 2, line)
+        r += 1
+    r += 1
+    put(ws, r, 1, "Survey responses").font = Font(bold=True)
+    for line in _survey_lines(con):
+        put(ws, r, 2, line).alignment = Alignment(wrap_text=True, vertical="top")
         r += 1
     r += 1
     put(ws, r, 1, "How to read").font = Font(bold=True)
@@ -620,13 +660,15 @@ def export_workbook(warehouse: Path, out: Path, *, countries: list[str] | None =
         ts_spec, ts_meta = _time_series(con, shown, names)
         rd_spec, score_cols, level_cols = _readiness(con, ref)
         specs = [_sources(con), _indicator_notes(con), ind_spec, ts_spec, rd_spec,
-                 _priority_gaps(con, ref), _readiness_components(con, ref), _findings(con), _institutions(con)]
+                 _priority_gaps(con, ref), _readiness_components(con, ref), _findings(con), _survey_answers(con),
+                 _institutions(con)]
         sheets = {}
         for k, spec in enumerate(specs, 1):
             sheets[spec.title] = _write_table(wb, spec, k)
         _colour_readiness(sheets["Readiness"], max(1, len(rd_spec.frame)), score_cols, level_cols)
         n_charts, charts_title = _charts(wb, sheets["Indicators"], ind_meta, sheets["Time series"], ts_meta, year)
-        contents = [("Cover", "Title, countries, warehouse run, export date and what rests on SAMPLE data"),
+        contents = [("Cover", "Title, countries, warehouse run, export date, what rests on SAMPLE data and "
+                              "who answered the survey"),
                     ("Contents", "This list")]
         contents += [(s.title, s.description) for s in specs]
         contents.append((charts_title, "Native Excel charts: EGDI of each country against the world average, "

@@ -22,7 +22,9 @@ SQL_DIR = Path(__file__).parent / "sql" / "status"
 TITLES = {"runs": "Last runs", "sources": "Sources", "failures": "Stale: failed fetches, sources and files",
           "drops": "Drops caught by the guard (config/guard.yaml)", "rejects": "Rejected rows by reason",
           "checks": "Cross-source checks with problems", "contradictions": "Findings contradicted by the data",
-          "changes": "Changes since the previous warehouse"}
+          "changes": "Changes since the previous warehouse",
+          "survey": "Survey response rates (expected organisations: config/survey_roster.yaml)",
+          "survey_missing": "Survey: who has not answered"}
 GAP = 2         # spaces between two columns
 NARROWEST = 16  # a wrapped column is never narrower, whatever the terminal
 

@@ -1,10 +1,12 @@
 """The needs-assessment survey: Excel workbooks focal points fill in, staged as an inbox source.
 
-One workbook per responding organisation; the questions, answer types and scoring rules come
-from config/survey.yaml. The package is split by what each part is for:
+One workbook per responding organisation (several may answer for a country), in English, Russian
+or both; the questions, answer types and scoring rules come from config/survey.yaml. The package is split by what each part is for:
 
 - `instrument`: the instrument from config, what an answer is stored as and what it scores;
-- `layout`: sheet names and columns, shared by the writer and the reader;
+- `language`: its words in each language (config/survey/<language>.yaml), checked complete;
+- `countries`: country names in each language, for the country list and reading it back;
+- `layout`: columns, respondent fields and the hidden sheet, shared by the writer and the reader;
 - `template`: the workbook a focal point fills in (`write_template`);
 - `reader`: a filled workbook read back (`read_workbook`, `to_responses`), faults by cell;
 - `faults`, `validation`: what can be wrong, and the pandera checks of the answers;
@@ -17,13 +19,14 @@ from __future__ import annotations
 from digigov.sources.base import InboxSource
 from digigov.sources.survey.faults import Fault, SurveyFileError
 from digigov.sources.survey.ingest import REJECT_COLUMNS, stage
-from digigov.sources.survey.instrument import SOURCE_ID, canonical, instrument, known_countries, score
+from digigov.sources.survey.instrument import (MAX_CELL_TEXT, SOURCE_ID, canonical, instrument, known_countries,
+                                               organisation_key, score)
 from digigov.sources.survey.reader import FINDING_COLUMNS, RESPONSE_COLUMNS, read_workbook, to_responses
 from digigov.sources.survey.template import write_template
 from digigov.sources.survey.validation import answer_schema, validate_answers
 
-__all__ = ["FINDING_COLUMNS", "REJECT_COLUMNS", "RESPONSE_COLUMNS", "SOURCE", "SOURCE_ID", "Fault",
-           "SurveyFileError", "answer_schema", "canonical", "instrument", "known_countries", "read_workbook",
-           "score", "stage", "to_responses", "validate_answers", "write_template"]
+__all__ = ["FINDING_COLUMNS", "MAX_CELL_TEXT", "REJECT_COLUMNS", "RESPONSE_COLUMNS", "SOURCE", "SOURCE_ID", "Fault",
+           "SurveyFileError", "answer_schema", "canonical", "instrument", "known_countries", "organisation_key",
+           "read_workbook", "score", "stage", "to_responses", "validate_answers", "write_template"]
 
 SOURCE = InboxSource(source_id=SOURCE_ID, file_glob="*.xlsx", stage=stage)

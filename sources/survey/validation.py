@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from digigov.sources.survey.faults import Fault
-from digigov.sources.survey.instrument import allowed, canonical, instrument, is_blank
+from digigov.sources.survey.instrument import allowed, canonical, instrument, is_blank, shown
 
 
 def _valid(value, qtype) -> bool:
@@ -61,24 +61,25 @@ def validate_answers(answers: pd.DataFrame, file: str) -> list[Fault]:
         qid, answer = rec["question_id"], rec["answer"]
         record = {"question_id": qid, "answer": None if is_blank(answer) else str(answer), "cell": rec["cell"]}
         check = str(case["check"])
+        question = inst["questions"].get(qid)
+        named = f"question {question['number']} ({qid})" if question else f"question {qid}"
         if check == "not_nullable":
             key = (rec["id_cell"], "id")
-            problem = f"answer {answer!r} has no question id"
+            problem = f"answer {shown(answer)} has no question id"
             cell = rec["id_cell"]
         elif check == "field_uniqueness":
             key = (rec["id_cell"], "dup")
             others = ", ".join(str(r) for r in rows_of.get(qid, []) if r != rec["row"])
-            problem = f"question {qid} appears more than once (also in row(s) {others})"
+            problem = f"{named} appears more than once (also in row(s) {others})"
             cell = rec["id_cell"]
         elif check.startswith("isin"):
             key = (rec["id_cell"], "unknown")
-            problem = f"unknown question id {qid!r} (not in survey version {inst['version']})"
+            problem = f"unknown question id {shown(qid)} (not in survey version {inst['version']})"
             cell = rec["id_cell"]
         elif check.startswith("answer:"):
             qtype = check.split(":", 1)[1]
             key = (rec["cell"], "answer")
-            problem = (f"answer {answer!r} to {qid} is not allowed: a {qtype} answer must be "
-                       f"{allowed(qtype, inst['types'][qtype])}")
+            problem = f"answer {shown(answer)} to {named} is not allowed: enter {allowed(qtype, inst['types'][qtype])}"
             cell = rec["cell"]
         else:  # pragma: no cover - every check above is named
             key = (rec["cell"], check)

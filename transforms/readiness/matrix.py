@@ -1,8 +1,9 @@
 """The readiness matrix: country × dimension × reference year, with its components and notes.
 
 The evidence score is the weighted arithmetic mean of the goalpost-normalised concepts that have a
-value in the window, scored only when the coverage rule is met; the survey score is the mean score
-of real (never SAMPLE) answers dated in the window; the score combines the parts that exist.
+value in the window, scored only when the coverage rule is met; the survey score is the mean over
+organisations of each one's mean score, from real (never SAMPLE) answers of current workbooks dated
+in the window; the score combines the parts that exist.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ class Readiness:
 
 
 def survey_parts(survey: pd.DataFrame, method: Method) -> pd.DataFrame:
-    """Per reference year, country and dimension: the mean score of the real answers dated in the
-    window and the number of organisations they come from. SAMPLE answers are refused here too,
-    whatever the caller passes."""
+    """Per reference year, country and dimension: the survey score of the real answers dated in the
+    window, each organisation counting once — the mean over organisations of each organisation's
+    mean score in the dimension, so an organisation that answers more questions weighs no more —
+    and the number of organisations it rests on. SAMPLE answers are refused here too, whatever the
+    caller passes; the caller passes current answers only (a replaced workbook never counts)."""
     cols = ["ref_year", "iso3", "dimension_id", "survey_score", "organisations", "answers"]
     if survey is None or survey.empty:
         return pd.DataFrame(columns=cols)
@@ -40,9 +43,11 @@ def survey_parts(survey: pd.DataFrame, method: Method) -> pd.DataFrame:
         w = real[(real["year"] >= first) & (real["year"] <= last)]
         if w.empty:
             continue
-        g = w.groupby(["iso3", "dimension_id"]).agg(survey_score=("score", "mean"),
-                                                   organisations=("organisation_key", "nunique"),
-                                                   answers=("score", "size")).reset_index()
+        org = w.groupby(["iso3", "dimension_id", "organisation_key"]).agg(org_score=("score", "mean"),
+                                                                           answers=("score", "size"))
+        g = org.groupby(["iso3", "dimension_id"]).agg(survey_score=("org_score", "mean"),
+                                                      organisations=("org_score", "size"),
+                                                      answers=("answers", "sum")).reset_index()
         frames.append(g.assign(ref_year=ref))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 

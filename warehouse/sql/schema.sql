@@ -126,27 +126,82 @@ CREATE TABLE core.finding_check (
 
 CREATE TABLE core.survey_question (
     question_id  VARCHAR PRIMARY KEY,
+    number       VARCHAR NOT NULL,   -- as the workbook numbers it: dimension.n
     dimension_id INTEGER NOT NULL,
     topic        VARCHAR,
     answer_type  VARCHAR NOT NULL,
-    text         VARCHAR NOT NULL
+    text         VARCHAR NOT NULL,   -- English wording (config/survey/en.yaml)
+    text_ru      VARCHAR             -- Russian wording (config/survey/ru.yaml)
 );
 
+-- One row per question of each workbook loaded (one workbook = one organisation's answers). A
+-- corrected workbook of the same organisation does not delete the earlier one: both are here, and
+-- core.survey_submission says which is current.
 CREATE TABLE core.survey_response (
-    response_id   VARCHAR PRIMARY KEY,
-    iso3          VARCHAR NOT NULL,
-    organisation  VARCHAR,
-    role          VARCHAR,
-    response_date VARCHAR,
-    question_id   VARCHAR NOT NULL,
-    dimension_id  INTEGER NOT NULL,
-    answer        VARCHAR,
-    score         DOUBLE,
-    source_file   VARCHAR NOT NULL,
-    cell          VARCHAR,
-    is_sample     BOOLEAN NOT NULL,
-    source_id     VARCHAR         -- the inbox source whose workbook it came from
+    response_id        VARCHAR PRIMARY KEY,
+    iso3               VARCHAR NOT NULL,
+    organisation       VARCHAR,
+    organisation_key   VARCHAR,       -- the name with case, spacing and quotation marks ignored
+    organisation_type  VARCHAR,       -- ministry | agency | state_company | local_government | other
+    organisation_level VARCHAR,       -- central | regional | local
+    role               VARCHAR,
+    response_date      VARCHAR,       -- YYYY-MM-DD
+    question_id        VARCHAR NOT NULL,
+    dimension_id       INTEGER NOT NULL,
+    answer             VARCHAR,       -- coded answers as codes (yes, partial …) whatever the language
+    score              DOUBLE,
+    comment            VARCHAR,
+    language           VARCHAR,       -- the workbook's language(s): en, ru, en+ru …
+    saved_at           VARCHAR,       -- when the workbook was last saved (its document properties)
+    source_file        VARCHAR NOT NULL,
+    cell               VARCHAR,
+    is_sample          BOOLEAN NOT NULL,
+    source_id          VARCHAR        -- the inbox source whose workbook it came from
 );
+
+-- Organisations expected to answer (config/survey_roster.yaml, optional): `keys` are the folded
+-- name and aliases a workbook's organisation_key is matched against.
+CREATE TABLE core.survey_roster (
+    iso3               VARCHAR NOT NULL,
+    organisation       VARCHAR NOT NULL,
+    organisation_type  VARCHAR NOT NULL,
+    organisation_level VARCHAR NOT NULL,
+    keys               VARCHAR[] NOT NULL
+);
+
+-- Each workbook (submission) and whether it is its organisation's current one. The same
+-- organisation is the same country and organisation name ignoring case, spacing and quotation
+-- marks (organisation_key), or two names the roster lists for one organisation (its name and an
+-- alias: a ministry that answers once in English and once in Russian); SAMPLE and real workbooks
+-- never mix. Its current workbook is the one with the latest response date; on the same date the
+-- one saved last (saved_at), then the last by file name. A replaced workbook stays here
+-- (is_current false, replaced_by its successor). organisation_key here is that identity.
+CREATE VIEW core.survey_submission AS
+WITH f AS (
+    SELECT source_file, any_value(iso3) AS iso3,
+           any_value(coalesce(organisation_key, lower(source_file))) AS named_key,
+           any_value(is_sample) AS is_sample, any_value(response_date) AS response_date,
+           any_value(saved_at) AS saved_at
+    FROM core.survey_response
+    GROUP BY source_file
+), who AS (
+    SELECT f.*, coalesce((SELECT min(r.keys[1]) FROM core.survey_roster r
+                          WHERE r.iso3 = f.iso3 AND list_contains(r.keys, f.named_key)), f.named_key) AS organisation_key
+    FROM f
+), ranked AS (
+    SELECT who.*,
+           row_number() OVER w AS version,
+           first_value(source_file) OVER w AS current_file,
+           count(*) OVER (PARTITION BY iso3, organisation_key, is_sample) AS versions
+    FROM who
+    WINDOW w AS (PARTITION BY iso3, organisation_key, is_sample
+                 ORDER BY response_date DESC NULLS LAST, saved_at DESC NULLS LAST, source_file DESC)
+)
+SELECT source_file, iso3, organisation_key, is_sample, response_date, saved_at,
+       version = 1 AS is_current,
+       CASE WHEN version > 1 THEN current_file END AS replaced_by,
+       versions
+FROM ranked;
 
 -- Readiness (digigov.transforms.readiness; method in config/readiness.yaml and the README).
 CREATE TABLE core.readiness_param (

@@ -84,7 +84,7 @@ SELECT dimension_id, d.name AS dimension, concept, preference, indicator_id, i.n
 FROM core.dimension_indicator JOIN core.dimension d USING (dimension_id) JOIN core.indicator i USING (indicator_id);
 
 CREATE VIEW survey_questions AS
-SELECT question_id, dimension_id, topic, answer_type, text FROM core.survey_question;
+SELECT question_id, number, dimension_id, topic, answer_type, text, text_ru FROM core.survey_question;
 
 CREATE VIEW institutions AS
 SELECT iso3, body, role, parent_body, note, source_id FROM core.institution;
@@ -100,10 +100,21 @@ CREATE VIEW finding_checks AS
 SELECT finding_id, vintage, is_latest, status, evidence
 FROM core.finding_check;
 
+-- Survey answers of each organisation's current workbook (a corrected workbook replaces the
+-- organisation's earlier one: survey_responses_all keeps both), with the comment given with each.
 CREATE VIEW survey_responses AS
-SELECT response_id, iso3, organisation, role, response_date, question_id, dimension_id, answer,
-       score, source_file, cell, is_sample
-FROM core.survey_response;
+SELECT response_id, iso3, organisation, organisation_type, organisation_level, role, response_date,
+       question_id, dimension_id, answer, score, comment, language, source_file, cell, is_sample
+FROM core.survey_response
+WHERE source_file IN (SELECT source_file FROM core.survey_submission WHERE is_current);
+
+-- Every survey answer loaded, replaced workbooks included: is_current false and replaced_by the
+-- workbook that replaced it (the same organisation's with a later date, or saved later).
+CREATE VIEW survey_responses_all AS
+SELECT r.response_id, r.iso3, r.organisation, r.organisation_type, r.organisation_level, r.role,
+       r.response_date, r.question_id, r.dimension_id, r.answer, r.score, r.comment, r.language,
+       r.saved_at, r.source_file, r.cell, r.is_sample, s.is_current, s.replaced_by
+FROM core.survey_response r JOIN core.survey_submission s USING (source_file);
 
 -- Readiness per country × dimension × reference year (method: config/readiness.yaml, README
 -- "Readiness method"). score = evidence_score alone, or combined with survey_score from real answers;
@@ -162,14 +173,119 @@ FROM (
 WHERE priority <= (SELECT n_gaps FROM core.readiness_param);
 
 -- Survey scores per country and dimension as the answers give them, SAMPLE workbooks included and
--- labelled: the survey path can be shown before real answers arrive. Only real answers dated in a
--- reference-year window enter readiness (its survey_score).
+-- labelled: the survey path can be shown before real answers arrive. Current workbooks only, and
+-- each organisation counts once: survey_score is the mean over organisations of each one's mean
+-- answer score in the dimension (score_sd their spread). Only real answers dated in a
+-- reference-year window enter readiness (its survey_score, computed the same way).
 CREATE VIEW survey_scores AS
-SELECT iso3, dimension_id, d.name AS dimension, is_sample,
-       count(DISTINCT lower(regexp_replace(trim(coalesce(organisation, source_file)), '\s+', ' ', 'g'))) AS organisations,
-       count(*) AS answers, avg(score) AS survey_score,
-       min(response_date) AS first_response, max(response_date) AS last_response,
+WITH org AS (
+    SELECT r.iso3, r.dimension_id, r.is_sample, s.organisation_key, avg(r.score) AS org_score,
+           count(*) AS answers, min(r.response_date) AS first_response, max(r.response_date) AS last_response
+    FROM core.survey_response r JOIN core.survey_submission s USING (source_file)
+    WHERE s.is_current AND r.score IS NOT NULL
+    GROUP BY ALL
+)
+SELECT iso3, dimension_id, d.name AS dimension, is_sample, count(*) AS organisations,
+       sum(answers) AS answers, avg(org_score) AS survey_score, stddev_samp(org_score) AS score_sd,
+       min(first_response) AS first_response, max(last_response) AS last_response,
        CASE WHEN is_sample THEN 'SAMPLE data: never in a readiness score' ELSE 'real answers' END AS note
-FROM core.survey_response JOIN core.dimension d USING (dimension_id)
-WHERE score IS NOT NULL
+FROM org JOIN core.dimension d USING (dimension_id)
 GROUP BY ALL;
+
+-- What the organisations answered, per question × country and for the region (scope 'region':
+-- the focus group, iso3 NULL). Current workbooks only, each organisation once; SAMPLE and real
+-- answers apart (is_sample). `organisations` answered the question (a blank is no answer, "don't
+-- know" is); the shares of yes / partly / no / don't know are of them, and `majority` is the
+-- answer more than half of them gave. Numeric answers (percent, number, scale 1-5): mean, spread
+-- (sd_value, the sample standard deviation), range, and for the region the mean of the country
+-- means (each country once). The study's statements are one query each (README).
+CREATE VIEW survey_summary AS
+WITH a AS (
+    SELECT r.iso3, r.question_id, r.is_sample, r.answer, r.score, q.answer_type,
+           CASE WHEN q.answer_type IN ('percent', 'number', 'scale_1_5') THEN try_cast(r.answer AS DOUBLE) END AS value
+    FROM core.survey_response r
+    JOIN core.survey_submission s USING (source_file)
+    JOIN core.survey_question q USING (question_id)
+    WHERE s.is_current AND r.answer IS NOT NULL
+), per_country AS (
+    SELECT 'country' AS scope, iso3, question_id, is_sample, 1 AS countries, count(*) AS organisations,
+           count(*) FILTER (WHERE answer = 'yes') AS n_yes, count(*) FILTER (WHERE answer = 'partial') AS n_partial,
+           count(*) FILTER (WHERE answer = 'no') AS n_no, count(*) FILTER (WHERE answer = 'unknown') AS n_unknown,
+           avg(value) AS mean_value, stddev_samp(value) AS sd_value, min(value) AS min_value, max(value) AS max_value,
+           avg(value) AS mean_of_countries, avg(score) AS mean_score
+    FROM a GROUP BY iso3, question_id, is_sample
+), region AS (
+    SELECT 'region' AS scope, NULL::VARCHAR AS iso3, a.question_id, a.is_sample, count(DISTINCT a.iso3) AS countries,
+           count(*) AS organisations,
+           count(*) FILTER (WHERE answer = 'yes'), count(*) FILTER (WHERE answer = 'partial'),
+           count(*) FILTER (WHERE answer = 'no'), count(*) FILTER (WHERE answer = 'unknown'),
+           avg(value), stddev_samp(value), min(value), max(value),
+           (SELECT avg(c.mean_value) FROM per_country c
+            WHERE c.question_id = a.question_id AND c.is_sample = a.is_sample
+              AND c.iso3 IN (SELECT iso3 FROM core.country_group WHERE group_id = 'focus')),
+           avg(score)
+    FROM a WHERE a.iso3 IN (SELECT iso3 FROM core.country_group WHERE group_id = 'focus')
+    GROUP BY a.question_id, a.is_sample
+), b AS (SELECT * FROM per_country UNION ALL SELECT * FROM region)
+SELECT b.scope, b.iso3, c.name AS country, b.question_id, q.number, q.dimension_id, q.answer_type,
+       q.text AS question, b.is_sample, b.countries, b.organisations,
+       CASE WHEN coded THEN b.n_yes END AS n_yes, CASE WHEN coded THEN b.n_partial END AS n_partial,
+       CASE WHEN coded THEN b.n_no END AS n_no, CASE WHEN coded THEN b.n_unknown END AS n_unknown,
+       CASE WHEN coded THEN b.n_yes / b.organisations END AS share_yes,
+       CASE WHEN coded THEN b.n_partial / b.organisations END AS share_partial,
+       CASE WHEN coded THEN b.n_no / b.organisations END AS share_no,
+       CASE WHEN coded THEN b.n_unknown / b.organisations END AS share_unknown,
+       CASE WHEN NOT coded THEN NULL
+            WHEN 2 * b.n_yes > b.organisations THEN 'yes' WHEN 2 * b.n_partial > b.organisations THEN 'partial'
+            WHEN 2 * b.n_no > b.organisations THEN 'no' WHEN 2 * b.n_unknown > b.organisations THEN 'unknown'
+       END AS majority,
+       b.mean_value, b.sd_value, b.min_value, b.max_value, b.mean_of_countries, b.mean_score
+FROM b
+JOIN (SELECT *, answer_type = 'yes_partial_no' AS coded FROM core.survey_question) q USING (question_id)
+LEFT JOIN core.country c USING (iso3);
+
+-- Each organisation expected to answer (config/survey_roster.yaml) and whether it has: a current
+-- real workbook whose organisation matches its name or an alias (case, spacing and quotation marks
+-- ignored). A SAMPLE workbook never counts as an answer.
+CREATE VIEW survey_roster AS
+SELECT r.iso3, c.name AS country, r.organisation, r.organisation_type, r.organisation_level,
+       count(s.source_file) > 0 AS answered, max(s.response_date) AS response_date,
+       arg_max(s.source_file, s.response_date) AS source_file
+FROM core.survey_roster r
+LEFT JOIN core.country c USING (iso3)
+LEFT JOIN core.survey_submission s
+       ON s.iso3 = r.iso3 AND list_contains(r.keys, s.organisation_key) AND s.is_current AND NOT s.is_sample
+GROUP BY ALL;
+
+-- Response tracking per country: organisations expected (the roster), how many of them answered
+-- and the rate, who has not, and the real organisations that answered without being on the
+-- roster; SAMPLE workbooks counted apart. Countries with a roster or any workbook.
+CREATE VIEW survey_response_rates AS
+WITH sub AS (
+    SELECT s.iso3, s.is_sample, s.organisation_key, any_value(r.organisation) AS organisation
+    FROM core.survey_submission s JOIN core.survey_response r USING (source_file)
+    WHERE s.is_current GROUP BY ALL
+), roster AS (
+    SELECT iso3, count(*) AS expected, count(*) FILTER (WHERE answered) AS answered,
+           coalesce(list(organisation ORDER BY organisation) FILTER (WHERE NOT answered), []) AS not_answered
+    FROM survey_roster GROUP BY iso3
+), real AS (
+    SELECT iso3, count(*) AS organisations,
+           coalesce(list(organisation ORDER BY organisation) FILTER (WHERE NOT EXISTS (
+               SELECT 1 FROM core.survey_roster k WHERE k.iso3 = sub.iso3 AND list_contains(k.keys, sub.organisation_key))),
+               []) AS not_on_roster
+    FROM sub WHERE NOT is_sample GROUP BY iso3
+), sample AS (
+    SELECT iso3, count(*) AS sample_organisations FROM sub WHERE is_sample GROUP BY iso3
+), countries AS (
+    SELECT iso3 FROM roster UNION SELECT iso3 FROM real UNION SELECT iso3 FROM sample
+)
+SELECT k.iso3, c.name AS country, coalesce(ro.expected, 0) AS expected, coalesce(ro.answered, 0) AS answered,
+       ro.answered / ro.expected AS response_rate, coalesce(ro.not_answered, []) AS not_answered,
+       coalesce(re.organisations, 0) AS organisations, coalesce(re.not_on_roster, []) AS not_on_roster,
+       coalesce(sa.sample_organisations, 0) AS sample_organisations
+FROM countries k
+LEFT JOIN core.country c USING (iso3)
+LEFT JOIN roster ro USING (iso3)
+LEFT JOIN real re USING (iso3)
+LEFT JOIN sample sa USING (iso3);
