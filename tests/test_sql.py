@@ -136,7 +136,7 @@ def owned(tmp_path, warehouse_copy, snapshot_copy, shared_staged_cache, isolated
     monkeypatch.setenv("DIGIGOV_CACHE", str(cache))
     inbox = isolated_home / "inbox"
     inbox.mkdir(parents=True)
-    shutil.copy2(EMBEDDED_SNAPSHOTS / "survey_samples" / "KAZ_sample.xlsx", inbox)
+    shutil.copy2(EMBEDDED_SNAPSHOTS / "survey_samples" / "KAZ_mdd_sample.xlsx", inbox)
     paths = {"warehouse": warehouse_copy, "runs": warehouse_copy.with_name(warehouse_copy.name + ".runs.jsonl"),
              "cache": cache, "staged_db": staged_db, "snapshots": snapshot_copy,
              "snapshot": snapshot_copy / "un_egov" / "EGOV_DATA_2024.csv", "inbox": inbox, "home": isolated_home}
