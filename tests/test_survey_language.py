@@ -13,6 +13,7 @@ import yaml
 from digigov.errors import ConfigError
 from digigov.settings import CONFIG_DIR, load_config
 from digigov.sources.survey import language
+from tests.test_config import edit
 
 LANGS = load_config("survey")["languages"]
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -27,12 +28,6 @@ def config_copy(tmp_path, monkeypatch):
     yield tmp_path / "config"
     load_config.cache_clear()
     language.check_complete.cache_clear()
-
-
-def edit(path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def incomplete(config_dir) -> str:
