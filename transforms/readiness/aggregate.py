@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-AGGREGATIONS = ("arithmetic", "geometric")
-
-
 def _weights(x: np.ndarray, w) -> np.ndarray:
     return np.where(np.isnan(x), 0.0, np.asarray(w, dtype=float))
 
@@ -38,10 +35,3 @@ def geometric(x, w, floor: float = 0.01) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, np.exp((w * logs).sum(axis=-1) / total), np.nan)
 
-
-def aggregate(x, w, how: str, floor: float = 0.01) -> np.ndarray:
-    if how == "arithmetic":
-        return arithmetic(x, w)
-    if how == "geometric":
-        return geometric(x, w, floor)
-    raise ValueError(f"unknown aggregation {how!r}: use one of {', '.join(AGGREGATIONS)}")
