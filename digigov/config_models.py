@@ -535,6 +535,24 @@ class GuardConfig(_Closed):
     sources: dict[str, Fraction] | None = None   # per source id; checked against the sources when read
 
 
+HexColour = Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{6}$")]
+
+
+class ExportConfig(_Closed):
+    """config/export.yaml: the extract's cover texts, notes, shorthand, headline order and colours."""
+
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    title: str
+    about: str
+    contact: str = ""
+    headline: list[str]
+    notes: dict[str, str]
+    shorthand: dict[str, str]
+    palette: list[HexColour]
+    world_colour: HexColour
+    comparator_colour: HexColour
+
+
 # config/<name>.yaml -> its model (load_config); "folder/*": every file of config/folder/;
 # config/sources/*.yaml all use SourceFile.
 CONFIG_MODELS: dict[str, type[BaseModel]] = {
@@ -548,6 +566,7 @@ CONFIG_MODELS: dict[str, type[BaseModel]] = {
     "institutions": InstitutionsConfig,
     "survey_samples": SurveySamplesConfig,
     "guard": GuardConfig,
+    "export": ExportConfig,
 }
 
 MAX_PROBLEMS = 5  # a wholly wrong file would otherwise give a screenful

@@ -39,7 +39,7 @@ from digigov import __version__
 from digigov.errors import DigigovError
 from digigov.warehouse.query import connect_readonly
 
-SQL_DIR = Path(__file__).parent / "sql" / "export"
+SQL_DIR = Path(__file__).parent.parent / "sql" / "export"
 UN_INDICES = ["un.egdi", "un.epi", "un.osi", "un.hci", "un.tii"]
 EGDI = "un.egdi"
 # Text starting with one of these would be taken for a formula by Excel (CSV/formula injection).
