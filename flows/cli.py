@@ -94,7 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--countries", metavar="ISO3,...", help="the countries to report on, comma-separated "
                                                            "(default: the focus group; comparators always shown)")
     e.add_argument("--year", type=_year, metavar="YYYY",
-                   help="values of this year instead of each indicator's latest")
+                   help="the extract as of this year: each value the latest up to it, readiness the latest "
+                        "reference year up to it (default: the latest of everything)")
+    e.add_argument("--contact", metavar="TEXT", help='who answers questions about the extract, for the cover '
+                                                      '(e.g. "Data team, data@example.org"; default: '
+                                                      'config/export.yaml)')
     e.add_argument("--warehouse", metavar="PATH", help=WAREHOUSE_HELP)
     e.add_argument("--force", action="store_true", help="replace an existing file")
 
@@ -271,9 +275,12 @@ def cmd_export(args) -> int:
     warehouse = warehouse_path(args.warehouse)
     countries = country_codes(args.countries) if args.countries is not None else None
     check_request(warehouse, countries, args.year)  # a code or year the warehouse lacks: exit 2
-    result = export_workbook(warehouse, Path(args.out), countries=countries, year=args.year, force=args.force)
+    result = export_workbook(warehouse, Path(args.out), countries=countries, year=args.year, force=args.force,
+                             contact=args.contact)
     print(f"wrote {result['path']}: {len(result['sheets'])} sheets ({', '.join(result['sheets'])}), "
           f"{result['charts']} charts, {result['bytes']:,} bytes in {result['seconds']:.2f} s")
+    for chart in result["skipped_charts"]:
+        print(f"chart not drawn: {chart} (the cover says so too)")
     return 0
 
 

@@ -1,9 +1,9 @@
 """The countries and the year `digigov export` is asked for, checked against the published warehouse
 before any sheet is built.
 
-A code the warehouse does not know, or a year in which the chosen countries hold no value, is a fault
+A code the warehouse does not know, or a year up to which the chosen countries hold no value, is a fault
 of the command line, not of the export: a usage error (exit code 2) that names what to type instead.
-The export repeats its own checks for callers that skip these (warehouse/export.py).
+The export repeats its own checks for callers that skip these (warehouse/export/).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def _problem(code: str, names: dict[str, str]) -> str:
 
 
 def check_request(warehouse: Path, countries: list[str] | None, year: int | None) -> None:
-    """Raise UsageError naming every unknown code, or the year with no value for the countries
-    exported (those named, else the focus group) and the years they do cover."""
+    """Raise UsageError naming every unknown code, or a year up to which the countries exported
+    hold no value (those named, else the focus group) and the years they do cover."""
     with connect_readonly(warehouse) as con:
         known = con.execute(_sql("countries")).fetchall()
         names = {iso3: name for iso3, name, _ in known}
@@ -63,5 +63,6 @@ def check_request(warehouse: Path, countries: list[str] | None, year: int | None
         n_values, first, last = con.execute(_sql("year_span"), {"countries": chosen, "year": year}).fetchone()
     if not n_values:
         covered = f"its values for them span {first}–{last}" if first is not None else "it holds none for them"
-        raise UsageError(f"--year {year}: the warehouse holds no values for {', '.join(chosen)} in {year}; "
+        raise UsageError(f"--year {year}: the warehouse holds no values for {', '.join(chosen)} in {year} or "
+                         "earlier (an extract shows the latest values up to --year); "
                          f"{covered}")

@@ -17,6 +17,7 @@ import pandas as pd
 # Shorthand for a cell without a value, explained on sheet Notes (the guidance's own symbols).
 NOT_AVAILABLE = "[x]"     # the source publishes no value
 NOT_APPLICABLE = "[z]"    # there can be no value (e.g. a change since the previous survey in the first one)
+SHORTHAND = (NOT_AVAILABLE, NOT_APPLICABLE)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Col:
     width: int | None = None
     wrap: bool = False
     missing: str = NOT_AVAILABLE
+    link: bool = False     # the value names a sheet: a link to its cell A1
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Block:
     frame: pd.DataFrame
     empty: str = "No rows for the countries of this extract."
     key: str = ""          # a name the sheet module uses to find where the block was written (charts)
+    scores: list[str] = field(default_factory=list)   # columns of 0-1 scores: a colour scale repeats the number
+    levels: list[str] = field(default_factory=list)   # columns of levels (low/medium/high): a fill repeats the word
 
 
 @dataclass
@@ -49,12 +53,13 @@ class ChartSpec:
     """A chart the sheet wants below (or beside) its tables; drawn by charts.py once every sheet is
     written, so it can reference any block by (sheet, key)."""
 
-    kind: str              # "years" (lines over a numeric year axis) or "readiness" (bars with intervals)
+    kind: str              # "years" (lines over a numeric year axis) or "bars" (columns, optional intervals)
     title: str
     alt_text: str
     data: dict             # what charts.py needs: block keys and series (see charts.py)
     width: int = 720
     height: int = 340
+    after: str = ""        # the key of the block it follows; "": after every block
 
 
 @dataclass
@@ -64,10 +69,11 @@ class Sheet:
 
     name: str
     title: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[str | tuple[str, str]] = field(default_factory=list)   # ("h", text): a heading
     blocks: list[Block] = field(default_factory=list)
     charts: list[ChartSpec] = field(default_factory=list)
     contents: str = ""     # the sheet's line on sheet Contents
-    landscape: bool = True
+    landscape: bool | None = None    # None: landscape when the tables are too wide for portrait
     freeze_header: bool = True   # freeze panes under the header of the (first) table
     repeat_header: bool = True   # print the (first) table's header row on every page
+    page_breaks: tuple[str, ...] = ()   # block keys that start a new printed page
