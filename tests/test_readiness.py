@@ -23,7 +23,8 @@ READINESS_COLUMNS = ["iso3", "dimension_id", "ref_year", "score", "score_p05", "
 COMPONENT_COLUMNS = ["iso3", "dimension_id", "ref_year", "indicator_id", "value", "value_year", "goalpost_low",
                      "goalpost_high", "normalised", "weight"]
 READINESS_TABLES = ["core.readiness", "core.readiness_component", "core.readiness_goalpost",
-                    "core.readiness_sensitivity", "core.readiness_param"]
+                    "core.readiness_sensitivity", "core.readiness_param", "core.readiness_method",
+                    "core.readiness_concept"]
 
 
 def columns(warehouse, view):

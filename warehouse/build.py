@@ -24,6 +24,7 @@ from digigov.transforms.assessment import (dimension_indicators_table, dimension
                                            survey_roster_table)
 from digigov.transforms.catalogue import indicators_table
 from digigov.transforms.readiness import compute as compute_readiness, load_method
+from digigov.transforms.readiness.describe import method_concepts, method_parameters
 from digigov.transforms.countries import countries_table, group_members_table
 
 RUN_COLUMNS = ["run_id", "started_at", "finished_at", "status", "digigov_version", "seconds",
@@ -222,7 +223,8 @@ def load_assessment(con) -> None:
 
 def load_readiness(con) -> None:
     """Readiness per country, dimension and reference year (digigov.transforms.readiness), from the
-    values in force, the countries and the real survey answers (warehouse/sql/readiness/)."""
+    values in force, the countries and the real survey answers (warehouse/sql/readiness/); and the
+    method itself, in words, from the same `Method` object, so the extract describes this run."""
     direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
     method = load_method(direction)
     values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
@@ -232,6 +234,8 @@ def load_readiness(con) -> None:
     con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [method.w_evidence, method.w_survey, method.medium_from, method.high_from, method.priority_gaps,
                  method.window_years, method.min_share, method.uncertainty.draws, method.uncertainty.seed])
+    _insert(con, "core.readiness_method", method_parameters(method))
+    _insert(con, "core.readiness_concept", method_concepts(method))
     _insert(con, "core.readiness", result.cells)
     _insert(con, "core.readiness_component", result.components)
     _insert(con, "core.readiness_goalpost", result.goalposts)

@@ -216,6 +216,27 @@ CREATE TABLE core.readiness_param (
     seed          BIGINT NOT NULL
 );
 
+-- The method the scores were computed with, in words (digigov.transforms.readiness.describe), for
+-- the extract's Method sheet: one row per parameter, and one per concept with its series in order.
+CREATE TABLE core.readiness_method (
+    position  INTEGER PRIMARY KEY,
+    part      VARCHAR NOT NULL,   -- score | uncertainty
+    key       VARCHAR NOT NULL,   -- the parameter's name in config/readiness.yaml (or the method's)
+    section   VARCHAR NOT NULL,
+    parameter VARCHAR NOT NULL,
+    value     VARCHAR NOT NULL,
+    meaning   VARCHAR NOT NULL
+);
+
+CREATE TABLE core.readiness_concept (
+    position     INTEGER PRIMARY KEY,
+    dimension_id INTEGER NOT NULL,
+    concept      VARCHAR NOT NULL,
+    series       VARCHAR NOT NULL,  -- indicator ids in order of preference, "a; b"
+    reason       VARCHAR NOT NULL,
+    weight       DOUBLE NOT NULL
+);
+
 CREATE TABLE core.readiness (
     iso3              VARCHAR NOT NULL,
     dimension_id      INTEGER NOT NULL,

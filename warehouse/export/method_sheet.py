@@ -1,0 +1,93 @@
+"""Sheet Method: how the readiness scores are computed, read from the warehouse itself.
+
+The build stores the method in words next to the scores (core.readiness_method and
+core.readiness_concept, from the same `Method` object; core.readiness_goalpost with the goalposts
+it computed), so this sheet describes the numbers of this warehouse's run and cannot drift from
+them, even when config/readiness.yaml has changed since.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from digigov.errors import DigigovError
+from digigov.warehouse.export.model import NOT_APPLICABLE, Block, Col, Sheet
+from digigov.warehouse.sqlfiles import sql
+
+NAME = "Method"
+LINES = [
+    "The readiness method follows the OECD/JRC Handbook on Constructing Composite Indicators (2008) and the JRC's COIN guidance.",
+    "This sheet was written from the warehouse's own record of its method, so it describes the scores in this workbook.",
+    "Parameters: how a score is computed. Dimensions and concepts: what each score rests on, the preferred series first.",
+    "Goalposts: the values of each indicator that count as 0 and as 1. Uncertainty: how each score's interval is found.",
+    "Scores run from 0 (weakest) to 1 (strongest); sheet Readiness components shows the values behind each score.",
+]
+CONTENTS = "How the readiness scores are computed: parameters, concepts, goalposts and the uncertainty analysis"
+TEXT_COLUMNS = [Col("section", "Section", width=20, wrap=True),
+                Col("parameter", "Parameter", width=24, wrap=True),
+                Col("value", "Value", width=34, wrap=True),
+                Col("meaning", "What it means", width=80, wrap=True)]
+
+
+def _number(row: dict, name: str) -> str:
+    """Whole numbers without decimals, others with as many as they need (up to three)."""
+    value = row.get(name)
+    return "0" if value is None or float(value).is_integer() else "0.0##"
+
+
+def _frame(con, name: str, **params) -> pd.DataFrame:
+    """The rows of sql/export/<name>.sql, values as DuckDB returns them (dtype=object)."""
+    try:
+        cur = con.execute(sql(f"export/{name}.sql"), params) if params else con.execute(sql(f"export/{name}.sql"))
+    except duckdb.CatalogException:
+        raise DigigovError("this warehouse was built before digigov recorded its readiness method "
+                           "(core.readiness_method); run `digigov run` to rebuild it, then export again") from None
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
+
+
+def method_sheet(con) -> Sheet:
+    """The Method sheet of the warehouse open on `con`: parameters, concepts, goalposts, uncertainty."""
+    parameters = _frame(con, "method_parameters", part="score")
+    uncertainty = _frame(con, "method_parameters", part="uncertainty")
+    years = parameters.loc[parameters["key"] == "reference_years", "value"]
+    period = f", reference years {years.iloc[0]}" if len(years) else ""
+    return Sheet(
+        name=NAME,
+        title=f"How the readiness scores are computed: the method of this warehouse's run{period}",
+        lines=LINES,
+        blocks=[
+            Block("Parameters: how a dimension's readiness score is computed", TEXT_COLUMNS, parameters,
+                  key="parameters"),
+            Block("Dimensions and the concepts they rest on: the series of each concept in order of preference",
+                  [Col("dimension_id", "Dimension number", fmt="0", width=10),
+                   Col("dimension", "Dimension", width=24, wrap=True),
+                   Col("concept", "Concept", width=22, wrap=True, missing=NOT_APPLICABLE),
+                   Col("series", "Series, in order of preference (indicator ids)", width=24, wrap=True,
+                       missing=NOT_APPLICABLE),
+                   Col("indicators", "Indicators, in the same order", width=36, wrap=True, missing=NOT_APPLICABLE),
+                   Col("reason", "Why the concept bears on the dimension", width=60, wrap=True),
+                   Col("weight", "Weight in the dimension", fmt=lambda r: _number(r, "weight"), width=10,
+                       missing=NOT_APPLICABLE)],
+                  _frame(con, "method_concepts"), key="concepts"),
+            Block("Goalposts: one yardstick per indicator, the same for every country and reference year",
+                  [Col("indicator_id", "Indicator id", width=22, wrap=True),
+                   Col("indicator", "Indicator", width=36, wrap=True),
+                   Col("unit", "Unit", width=16, wrap=True),
+                   Col("serves", "Concept it measures", width=30, wrap=True, missing=NOT_APPLICABLE),
+                   Col("goalpost_low", "Low goalpost, scores 0 [indicator's unit]",
+                       fmt=lambda r: _number(r, "goalpost_low"), width=12),
+                   Col("goalpost_high", "High goalpost, scores 1 [indicator's unit]",
+                       fmt=lambda r: _number(r, "goalpost_high"), width=12),
+                   Col("rule", "How the high goalpost is set", width=22, wrap=True),
+                   Col("transform", "Transform", width=10),
+                   Col("better", "Better when", width=10),
+                   Col("basis", "Why these goalposts", width=50, wrap=True)],
+                  _frame(con, "method_goalposts"), key="goalposts"),
+            Block("Uncertainty and sensitivity analysis: how far the scores depend on the method's choices",
+                  TEXT_COLUMNS, uncertainty, key="uncertainty"),
+        ],
+        contents=CONTENTS,
+        freeze_header=False,   # four tables: freezing the first one's header would hide the others
+        repeat_header=False,
+    )
