@@ -271,20 +271,27 @@ def test_response_tracking_in_the_warehouse_and_status(survey_run, capsys):
 
 
 def test_the_export_shows_comments_and_who_answered(survey_run):
+    from tests.test_export import table, tables
+
     out = survey_run["root"] / "report.xlsx"
     assert main(["export", "--out", str(out), "--warehouse", str(survey_run["wh"]), "--countries", "KGZ,KAZ"]) == 0
     wb = openpyxl.load_workbook(out)
-    ws = wb["Survey answers"]
-    header = [c.value for c in ws[1]]
-    rows = [dict(zip(header, (c for c in r))) for r in ws.iter_rows(min_row=2)]
-    by = {(r["Workbook"].value, r["Question id"].value): r for r in rows}
-    assert ("kgz_mdd.xlsx", "NP2") not in by                            # the replaced workbook is not shown
-    fix = by[("kgz_mdd_corrected.xlsx", "NP2")]
-    assert (fix["Answer"].value, fix["Comment"].value) == ("partly", "План утвержден, часть мероприятий на стадии подготовки")
-    formula_like = by[("kgz_infocom.xlsx", "ED2")]["Comment"]
+    number = dict(q(survey_run, "SELECT question_id, number FROM survey_questions"))
+    comments = table(wb["Survey comments"])
+    by = {(r["Workbook"], r["No."]): (r, cells) for r, cells in zip(comments["rows"], comments["cells"])}
+    assert ("kgz_mdd.xlsx", number["NP2"]) not in by                      # the replaced workbook is not shown
+    fix, _ = by[("kgz_mdd_corrected.xlsx", number["NP2"])]
+    assert (fix["Answer"], fix["Comment"]) == ("partly", "План утвержден, часть мероприятий на стадии подготовки")
+    row, cells = by[("kgz_infocom.xlsx", number["ED2"])]
+    formula_like = cells[comments["header"].index("Comment")]
     assert formula_like.value == "-10 per cent since 2022" and formula_like.data_type == "s"   # text, not a formula
-    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    cover = "\n".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value is not None)
+    # the answers, one column per organisation: the corrected workbook's answer, not the replaced one's
+    kgz = next(t for t in tables(wb["Survey answers"]) if t["title"].startswith("Kyrgyzstan"))
+    np2 = next(r for r in kgz["rows"] if r["No."] == number["NP2"])
+    assert "partly" in np2.values()
+    for ws in wb.worksheets:
+        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    cover = " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value is not None)
     assert "Kyrgyzstan (KGZ): 1 of 3 expected organisations sent real answers (33%); not yet: " in cover
     assert 'SE "Infocom" under the MDD' in cover
 
@@ -358,16 +365,25 @@ def test_sample_answers_are_summarised_but_labelled(warehouse):
     assert not math.isnan(query(warehouse, "SELECT sd_value FROM survey_summary WHERE question_id = 'ED2' AND scope = 'region'")[0][0])
 
 
-def test_the_export_marks_text_it_has_to_cut():
+def test_the_export_marks_text_it_has_to_cut(tmp_path):
     """Nothing over Excel's cell limit reaches the warehouse from a workbook, but the export never
     cuts text silently: it says how long the text was, and formula-like text stays text."""
-    from openpyxl import Workbook
+    import pandas as pd
+    import xlsxwriter
 
-    from digigov.warehouse.export import put
+    from digigov.warehouse.export.layout import Formats, write_sheet
+    from digigov.warehouse.export.model import Block, Col, Sheet
 
-    cell = put(Workbook().active, 1, 1, "=" + "x" * 40_000)
+    out = tmp_path / "cut.xlsx"
+    wb = xlsxwriter.Workbook(str(out))
+    sheet = Sheet("Cut", "A title long enough to be a title", blocks=[
+        Block("One long cell", [Col("text", "Text", width=40)], pd.DataFrame({"text": ["=" + "x" * 40_000]}))])
+    write_sheet(wb, Formats(wb), sheet)
+    wb.close()
+    ws = openpyxl.load_workbook(out)["Cut"]
+    (cell,) = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=x")]
     assert len(cell.value) == 32_767 and cell.value.endswith(" […cut: 40,001 characters in the warehouse]")
-    assert cell.data_type == "s" and cell.value.startswith("=xxx")
+    assert cell.data_type == "s"
 
 
 def test_the_roster_is_optional_and_checked(tmp_path):

@@ -58,7 +58,7 @@ def _survey_lines(ex: Extract) -> list[str]:
             parts.append(f"{t['organisations']} organisation(s) sent real answers (no roster of expected organisations)")
         if t["sample_organisations"]:
             parts.append(f"{t['sample_organisations']} SAMPLE workbook(s), never counted as answers")
-        lines.append(f"{t['country']}: " + "; ".join(parts) + ".")
+        lines.append(f"{t['country']} ({t['iso3']}): " + "; ".join(parts) + ".")
     return lines or ["No survey workbooks and no roster of expected organisations for the countries shown."]
 
 

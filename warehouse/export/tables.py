@@ -74,7 +74,8 @@ def time_series(ex: Extract) -> tuple[Sheet, object]:
                Col("year", "Survey year", "0", width=9)]
     columns += [Col(c, f"{ex.label(c)} [index 0-1]", "0.000", width=12) for c in ex.shown]
     columns += [Col("world_value", f"World average [index 0-1] {ex.note('world_average')}", "0.000", width=14)]
-    title = f"UN E-Government Survey indices, every survey {span}: EGDI, OSI, HCI, TII and EPI"
+    up_to = f" (the surveys up to {ex.year})" if ex.year is not None else ""
+    title = f"UN E-Government Survey indices, every survey {span}{up_to}: EGDI, OSI, HCI, TII and EPI"
     return Sheet("Time series", title,
                  lines=[f"One row per index and survey year; one column per country and the world average. "
                         f"{ex.note('no_online_presence')} The UN's no-online-presence markers are shown as [x]."],

@@ -194,7 +194,7 @@ def _write(sheets: list, out: Path, ex: Extract, now: dt.datetime) -> None:
             "comments": f"Extract of a digigov warehouse; {ex.as_of}; readiness {ex.ref_text}.",
             "created": now.replace(tzinfo=None)})
         wb.close()
-        _set_language(Path(tmp), ex.cfg["language"])
+        _finish_package(Path(tmp), ex.cfg["language"])
         os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     except OSError as exc:
@@ -204,16 +204,35 @@ def _write(sheets: list, out: Path, ex: Extract, now: dt.datetime) -> None:
             os.unlink(tmp)
 
 
-def _set_language(path: Path, language: str) -> None:
-    """Write the document language into docProps/core.xml (dc:language), which XlsxWriter does not
-    set: screen readers and the accessibility checker read it."""
+
+
+def _finish_package(path: Path, language: str) -> None:
+    """Two things XlsxWriter does not write, added to the saved package: the document language
+    (docProps/core.xml dc:language, read by screen readers and the accessibility checker) and an
+    explicit `<c:smooth val="0"/>` on every line series and `<c:dispBlanksAs val="gap"/>` on every
+    chart (XlsxWriter leaves both out as its defaults, and another reader's defaults need not be
+    straight lines and gaps)."""
     with zipfile.ZipFile(path) as zin:
         items = [(info, zin.read(info.filename)) for info in zin.infolist()]
-    fixed = path.with_suffix(".lang")
+    fixed = path.with_suffix(".finished")
     with zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in items:
             if info.filename == "docProps/core.xml" and b"<dc:language>" not in data:
                 data = data.replace(b"</cp:coreProperties>",
                                     f"<dc:language>{language}</dc:language></cp:coreProperties>".encode())
+            elif info.filename.startswith("xl/charts/chart"):
+                if b"<c:scatterChart>" in data:
+                    data = _straight(data)
+                if b"<c:dispBlanksAs" not in data:   # XlsxWriter omits its default, a gap: say it
+                    data = data.replace(b'<c:plotVisOnly val="1"/>', b'<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>')
             zout.writestr(info, data)
     shutil.move(fixed, path)
+
+
+def _straight(chart: bytes) -> bytes:
+    """Close every series without a smooth element with smooth off (its last element, per the
+    schema, when there is no extension list)."""
+    parts = chart.split(b"</c:ser>")
+    out = [p if (b"<c:smooth " in p.rsplit(b"<c:ser>", 1)[-1] or b"<c:extLst>" in p.rsplit(b"<c:ser>", 1)[-1])
+           else p + b'<c:smooth val="0"/>' for p in parts[:-1]]
+    return b"</c:ser>".join(out + parts[-1:])
