@@ -17,12 +17,10 @@ import pytest
 
 from digigov.settings import EMBEDDED_SNAPSHOTS, load_config
 from digigov.sources.survey import write_template
+from tests.rendering import flat_text, overlapping, pages
 
 pytestmark = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
                                 reason="LibreOffice (soffice) and poppler (pdftotext) are needed to render the template")
-
-WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
-
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory):
@@ -37,33 +35,6 @@ def pdfs(tmp_path_factory):
     subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(folder), *map(str, books)], check=True, capture_output=True, timeout=600)
     return {b.stem: folder / f"{b.stem}.pdf" for b in books}
-
-
-def pages(pdf) -> list[list[tuple]]:
-    """Per page, (xMin, yMin, xMax, yMax, word) of every word."""
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [[(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(p)]
-            for p in html.split("<page ")[1:]]
-
-
-def overlapping(words: list[tuple]) -> list[tuple[str, str]]:
-    """Pairs of words drawn over each other (more than half a line high, side by side)."""
-    words = sorted(words, key=lambda w: w[1])
-    hits = []
-    for i, a in enumerate(words):
-        for b in words[i + 1:]:
-            if b[1] >= a[3]:
-                break
-            dx = min(a[2], b[2]) - max(a[0], b[0])
-            dy = min(a[3], b[3]) - max(a[1], b[1])
-            if dx > 0.5 and dy > 0.5 * min(a[3] - a[1], b[3] - b[1]):
-                hits.append((a[4], b[4]))
-    return hits
-
-
-def flat_text(pdf) -> str:
-    raw = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return " ".join(raw.split())
 
 
 @pytest.mark.parametrize("name", ["template_en", "template_ru", "template_en_ru", "sample"])

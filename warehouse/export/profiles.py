@@ -143,7 +143,7 @@ def _charts(ex: Extract, codes: list[str], index_blocks: dict[str, Block], focus
             "(black dashed line). Years without a value are gaps. The values are on sheet Chart data.",
             {"block": (CHART_DATA, "egdi"), "x": "year", "series": series, "y_title": "EGDI (index 0-1)",
              "y_min": 0, "y_max": 1, **year_axis(span)}, width=640, height=270,
-            after=""))
+            after="" if many else f"institutions_{codes[0]}"))
     else:
         ex.skipped_charts.append(f"EGDI over time of {who}: no EGDI value {_up_to(ex)}")
     if len(codes) == 1 and span:
@@ -163,7 +163,7 @@ def _charts(ex: Extract, codes: list[str], index_blocks: dict[str, Block], focus
                 "on sheet Chart data.",
                 {"blocks": {k: (CHART_DATA, k) for k, _ in COMPONENTS}, "x": "year", "series": series,
                  "y_title": "Index (0-1)", "y_min": 0, "y_max": 1, **year_axis(span)}, width=640, height=270,
-                after=""))
+                after=f"institutions_{c}"))
     if len(codes) == 1:
         if ex.ref["ref_year"] is not None:
             c = codes[0]
@@ -196,14 +196,19 @@ def profile(ex: Extract, sh: Shared, codes: list[str], index_blocks: dict[str, B
     for c in codes:
         blocks += [_headline_block(ex, sh, c), _groups_block(ex, sh, c), _readiness_block(ex, sh, c)]
         if not many:
-            blocks += [_gaps_block(ex, sh, c), _findings_block(ex, sh, c), _institutions_block(ex, sh, c)]
+            blocks += [_gaps_block(ex, sh, c), _institutions_block(ex, sh, c), _findings_block(ex, sh, c)]
     lines = [f"Where {who} stand{'s' if not many else ''} on the headline indices and the nine dimensions of readiness, "
              "against the comparators and the world. [x]: no value; [z]: not applicable (no earlier value). "
              "Notes: sheet Notes."]
-    # Printed: the indices; readiness, gaps and their chart; findings, institutions and the EGDI
-    # charts (for the comparators, a page per country, charts at the end).
-    breaks = ([f"headline_{c}" for c in codes[1:]] if many
-              else [f"readiness_{codes[0]}", f"findings_{codes[0]}"])
+    # Printed: the indices; readiness, gaps and their chart; institutions and the EGDI charts, then
+    # the findings (on a page of their own when there are many); for the comparators a page per
+    # country and the chart at the end.
+    breaks = [f"headline_{c}" for c in codes[1:]] + ([f"readiness_{c}" for c in codes] if many else [])
+    if not many:
+        breaks.append(f"readiness_{codes[0]}")
+        breaks.append(f"institutions_{codes[0]}")
+        if len(blocks[-1].frame) > 4:   # many findings: a page of their own, after the charts
+            breaks.append(f"findings_{codes[0]}")
     return Sheet(sheet_name(name), title, lines=lines, blocks=blocks, page_breaks=tuple(breaks),
                  charts=_charts(ex, codes, index_blocks, focus_index), landscape=True,
                  contents=f"Profile of {who}: headline indices, GTMI group, readiness, "
