@@ -26,7 +26,7 @@ EXAMPLES = {
             "digigov run --strict --task-runner threads:4"],
     "survey-template": ["digigov survey-template --out survey.xlsx",
                         "digigov survey-template --out survey_KAZ.xlsx --country KAZ --force"],
-    "export": ["digigov export --out report.xlsx", "digigov export --out kaz_uzb.xlsx --countries KAZ,UZB",
+    "export": ['digigov export --out report.xlsx --contact "Data team, data@example.org"', "digigov export --out kaz_uzb.xlsx --countries KAZ,UZB",
                "digigov export --out report_2022.xlsx --year 2022 --force"],
     "serve": ["digigov serve", 'digigov serve --cron "0 3 * * *" --offline',
               "digigov serve --name nightly --strict --task-runner threads:4"],
