@@ -24,10 +24,13 @@ LINES = [
     "Scores run from 0 (weakest) to 1 (strongest); sheet Readiness components shows the values behind each score.",
 ]
 CONTENTS = "How the readiness scores are computed: parameters, concepts, goalposts and the uncertainty analysis"
-TEXT_COLUMNS = [Col("section", "Section", width=20, wrap=True),
-                Col("parameter", "Parameter", width=24, wrap=True),
-                Col("value", "Value", width=34, wrap=True),
-                Col("meaning", "What it means", width=80, wrap=True)]
+# The four tables share one column skeleton (a sheet's column has one width): A a short label,
+# B and C names, D the long explanation, then numbers and short words.
+LABEL, NAME_W, EXPLAIN, NUMBER = 22, 30, 60, 12
+TEXT_COLUMNS = [Col("section", "Section", width=LABEL, wrap=True),
+                Col("parameter", "Parameter", width=NAME_W, wrap=True),
+                Col("value", "Value", width=NAME_W, wrap=True),
+                Col("meaning", "What it means", width=EXPLAIN, wrap=True)]
 
 
 def _number(row: dict, name: str) -> str:
@@ -46,6 +49,24 @@ def _frame(con, name: str, **params) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
 
 
+def _concepts(df: pd.DataFrame) -> pd.DataFrame:
+    """Shown: the dimension's number and name in one cell; each series with its indicator's name."""
+    df = df.copy()
+    df["dimension_label"] = [f"D{d} {n}" for d, n in zip(df["dimension_id"], df["dimension"])]
+    df["series_shown"] = ["; ".join(f"{s} ({n})" for s, n in zip(ids.split("; "), names.split("; ")))
+                    if isinstance(ids, str) and isinstance(names, str) else ids
+                    for ids, names in zip(df["series"], df["indicators"])]
+    return df
+
+
+def _goalposts(df: pd.DataFrame) -> pd.DataFrame:
+    """Shown: the unit beside the indicator's name, and a transform (if any) beside the rule."""
+    df = df.copy()
+    df["indicator_shown"] = [f"{i} [{u}]" for i, u in zip(df["indicator"], df["unit"])]
+    df["rule_shown"] = [r if t in (None, "none") else f"{r}; {t}" for r, t in zip(df["rule"], df["transform"])]
+    return df
+
+
 def method_sheet(con) -> Sheet:
     """The Method sheet of the warehouse open on `con`: parameters, concepts, goalposts, uncertainty."""
     parameters = _frame(con, "method_parameters", part="score")
@@ -60,30 +81,25 @@ def method_sheet(con) -> Sheet:
             Block("Parameters: how a dimension's readiness score is computed", TEXT_COLUMNS, parameters,
                   key="parameters"),
             Block("Dimensions and the concepts they rest on: the series of each concept in order of preference",
-                  [Col("dimension_id", "Dimension number", fmt="0", width=10),
-                   Col("dimension", "Dimension", width=24, wrap=True),
-                   Col("concept", "Concept", width=22, wrap=True, missing=NOT_APPLICABLE),
-                   Col("series", "Series, in order of preference (indicator ids)", width=24, wrap=True,
-                       missing=NOT_APPLICABLE),
-                   Col("indicators", "Indicators, in the same order", width=36, wrap=True, missing=NOT_APPLICABLE),
-                   Col("reason", "Why the concept bears on the dimension", width=60, wrap=True),
-                   Col("weight", "Weight in the dimension", fmt=lambda r: _number(r, "weight"), width=10,
+                  [Col("dimension_label", "Dimension", width=LABEL, wrap=True),
+                   Col("concept", "Concept", width=NAME_W, wrap=True, missing=NOT_APPLICABLE),
+                   Col("series_shown", "Series, in order of preference", width=NAME_W, wrap=True, missing=NOT_APPLICABLE),
+                   Col("reason", "Why the concept bears on the dimension", width=EXPLAIN, wrap=True),
+                   Col("weight", "Weight in the dimension", fmt=lambda r: _number(r, "weight"), width=NUMBER,
                        missing=NOT_APPLICABLE)],
-                  _frame(con, "method_concepts"), key="concepts"),
+                  _concepts(_frame(con, "method_concepts")), key="concepts"),
             Block("Goalposts: one yardstick per indicator, the same for every country and reference year",
-                  [Col("indicator_id", "Indicator id", width=22, wrap=True),
-                   Col("indicator", "Indicator", width=36, wrap=True),
-                   Col("unit", "Unit", width=16, wrap=True),
-                   Col("serves", "Concept it measures", width=30, wrap=True, missing=NOT_APPLICABLE),
-                   Col("goalpost_low", "Low goalpost, scores 0 [indicator's unit]",
-                       fmt=lambda r: _number(r, "goalpost_low"), width=12),
-                   Col("goalpost_high", "High goalpost, scores 1 [indicator's unit]",
-                       fmt=lambda r: _number(r, "goalpost_high"), width=12),
-                   Col("rule", "How the high goalpost is set", width=22, wrap=True),
-                   Col("transform", "Transform", width=10),
-                   Col("better", "Better when", width=10),
-                   Col("basis", "Why these goalposts", width=50, wrap=True)],
-                  _frame(con, "method_goalposts"), key="goalposts"),
+                  [Col("indicator_id", "Indicator id", width=LABEL, wrap=True),
+                   Col("indicator_shown", "Indicator [unit]", width=NAME_W, wrap=True),
+                   Col("serves", "Concept it measures", width=NAME_W, wrap=True, missing=NOT_APPLICABLE),
+                   Col("basis", "Why these goalposts", width=EXPLAIN, wrap=True),
+                   Col("goalpost_low", "Low goalpost, scores 0 [unit]",
+                       fmt=lambda r: _number(r, "goalpost_low"), width=NUMBER),
+                   Col("goalpost_high", "High goalpost, scores 1 [unit]",
+                       fmt=lambda r: _number(r, "goalpost_high"), width=NUMBER),
+                   Col("rule_shown", "How the high goalpost is set; transform", width=NUMBER, wrap=True),
+                   Col("better", "Better when", width=NUMBER)],
+                  _goalposts(_frame(con, "method_goalposts")), key="goalposts"),
             Block("Uncertainty and sensitivity analysis: how far the scores depend on the method's choices",
                   TEXT_COLUMNS, uncertainty, key="uncertainty"),
         ],
