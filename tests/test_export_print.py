@@ -57,6 +57,14 @@ def test_every_sheet_has_page_setup(extract):
     assert wb["Readiness components"].page_setup.orientation == "landscape"
 
 
+def column_width(ws, index: int) -> float:
+    """The width of column `index`, also where the file gives one width to a range of columns."""
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.min <= index <= (dim.max or dim.min):
+            return dim.width
+    raise AssertionError(f"{ws.title}: column {index} has no width set")
+
+
 def test_rows_are_as_high_as_their_wrapped_text(extract):
     """Every wrapped cell whose text is longer than its column has a row height set for it, at least
     one line for each width of text (a generous bound: Calibri fits more letters than the width)."""
@@ -68,7 +76,7 @@ def test_rows_are_as_high_as_their_wrapped_text(extract):
                 for cell in row:
                     if not (isinstance(cell.value, str) and cell.alignment.wrap_text):
                         continue
-                    width = ws.column_dimensions[cell.column_letter].width
+                    width = column_width(ws, cell.column)
                     lines = math.ceil(len(cell.value) / (width * 1.6))
                     if lines > 1:
                         height = ws.row_dimensions[cell.row].height
