@@ -165,21 +165,33 @@ def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _digit_underscores(path: Path, chunk_size: int = 16 << 20) -> bool:
-    """Whether the file holds a digit, '_', digit anywhere. DuckDB's CSV reader takes "1_000" as
-    1000 while the cell rule says it is not a number, so such a file takes the exact path.
-    bytes.find runs at memory speed; a regex over 270 MB took 5 s."""
+def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 16 << 20) -> bool:
+    """Whether a year cell holds a digit, '_', digit. DuckDB's CSV reader takes "1_000" as 1000
+    while the cell rule says it is not a number, so such a file takes the exact path. The same
+    pattern in an id column (SE.AGE.15_24.ZS, per_lm_alllm.ben_q1_2) is no number and does not
+    count: a hit's field is the number of commas outside quotes before it on its line (a line
+    break inside a quoted field is caught later, see _why_exact). bytes.find and bytes.count run
+    at memory speed; a regex over 270 MB took 5 s."""
     tail = b""
     with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
+        while True:
+            chunk = fh.read(chunk_size)
             block = tail + chunk
-            pos = block.find(b"_")
+            end = len(block) if not chunk else block.rfind(b"\n") + 1  # whole lines only
+            if end == 0 and chunk:
+                tail = block
+                continue
+            pos = block.find(b"_", 0, end)
             while pos != -1:
-                if 0 < pos < len(block) - 1 and block[pos - 1:pos].isdigit() and block[pos + 1:pos + 2].isdigit():
-                    return True
-                pos = block.find(b"_", pos + 1)
-            tail = block[-2:]  # a "_" at the very end is checked again with the next byte
-    return False
+                if 0 < pos < end - 1 and block[pos - 1:pos].isdigit() and block[pos + 1:pos + 2].isdigit():
+                    start = block.rfind(b"\n", 0, pos) + 1
+                    outside_quotes = block[start:pos].split(b'"')[0::2]
+                    if sum(p.count(b",") for p in outside_quotes) not in id_fields:
+                        return True
+                pos = block.find(b"_", pos + 1, end)
+            if not chunk:
+                return False
+            tail = block[end:]
 
 
 def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line: int, typed: bool) -> str | None:
@@ -341,6 +353,9 @@ def _cells_table(con, cfg: dict, years: list[str], good: str, out_dir: Path) -> 
 def _why_exact(con, cfg: dict, years: list[str], good: str) -> str | None:
     """On the typed table: why some cell of a good row breaks a cell rule (so the file must take
     the exact path, which explains each bad cell), or None when every cell passes them all."""
+    breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
+    if con.execute(f"SELECT count(*) FROM wide WHERE {breaks}").fetchone()[0]:
+        return "a name or code holds a line break (the digit-separator scan reads line by line)"
     finite = " AND ".join(f"coalesce(isfinite({_q(y)}), true)" for y in years)
     if con.execute(f"SELECT count(*) FROM wide_rows WHERE _row IN (SELECT _row FROM rows WHERE {good}) "
                    f"AND NOT ({finite})").fetchone()[0]:
@@ -421,7 +436,7 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
     fast = cfg.get("fast_path", True)
     why = None if fast else "fast_path is off in the config"
-    if fast and _digit_underscores(csv_path):
+    if fast and _separator_in_year_cell(csv_path, {i for i, c in enumerate(columns) if c in cfg["id_columns"]}):
         why = "a cell has digit separators (1_000), which the CSV reader would accept as a number"
     if why is None:
         why = _load_wide(con, csv_path, shown, columns, header_line, typed=True)
