@@ -33,8 +33,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -165,13 +167,18 @@ def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
+_DIGIT = bytes(1 if 48 <= b <= 57 else 0 for b in range(256))
+_NUMBER = re.compile(rb"[0-9_.eE+\- ]*")  # every character a number cell may hold
+
+
 def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 16 << 20) -> bool:
     """Whether a year cell holds a digit, '_', digit. DuckDB's CSV reader takes "1_000" as 1000
     while the cell rule says it is not a number, so such a file takes the exact path. The same
     pattern in an id column (SE.AGE.15_24.ZS, per_lm_alllm.ben_q1_2) is no number and does not
-    count: a hit's field is the number of commas outside quotes before it on its line (a line
-    break inside a quoted field is caught later, see _why_exact). bytes.find and bytes.count run
-    at memory speed; a regex over 270 MB took 5 s."""
+    count: a hit inside a field holding a letter is skipped (a year cell like that fails the
+    typed read anyway); a hit in a field of number characters is placed by the number of commas
+    outside quotes before it on its line (a line break inside a quoted field is caught later,
+    see _why_exact). bytes.find runs at memory speed; a regex over 270 MB took 5 s."""
     tail = b""
     with open(path, "rb") as fh:
         while True:
@@ -183,11 +190,16 @@ def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 1
                 continue
             pos = block.find(b"_", 0, end)
             while pos != -1:
-                if 0 < pos < end - 1 and block[pos - 1:pos].isdigit() and block[pos + 1:pos + 2].isdigit():
-                    start = block.rfind(b"\n", 0, pos) + 1
-                    outside_quotes = block[start:pos].split(b'"')[0::2]
-                    if sum(p.count(b",") for p in outside_quotes) not in id_fields:
-                        return True
+                if 0 < pos < end - 1 and _DIGIT[block[pos - 1]] and _DIGIT[block[pos + 1]]:
+                    left = max(block.rfind(b",", 0, pos), block.rfind(b'"', 0, pos), block.rfind(b"\n", 0, pos)) + 1
+                    right = min((i for i in (block.find(b",", pos, end), block.find(b'"', pos, end),
+                                             block.find(b"\n", pos, end)) if i != -1), default=end)
+                    if _NUMBER.fullmatch(block, left, right):
+                        start = block.rfind(b"\n", 0, pos) + 1
+                        field = sum(p.count(b",") for p in block[start:pos].split(b'"')[0::2])
+                        if field not in id_fields:
+                            return True
+                    pos = right  # the rest of this field is placed already
                 pos = block.find(b"_", pos + 1, end)
             if not chunk:
                 return False
@@ -436,14 +448,19 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
     fast = cfg.get("fast_path", True)
     why = None if fast else "fast_path is off in the config"
-    if fast and _separator_in_year_cell(csv_path, {i for i, c in enumerate(columns) if c in cfg["id_columns"]}):
-        why = "a cell has digit separators (1_000), which the CSV reader would accept as a number"
     if why is None:
-        why = _load_wide(con, csv_path, shown, columns, header_line, typed=True)
-    if why is None:
-        _country_map(con, ctx.countries)
-        _row_table(con, cfg, columns, catalogue, years, typed=True)
-        why = _why_exact(con, cfg, years, good)
+        # The digit-separator scan reads the file in a thread while DuckDB reads it (DuckDB
+        # releases the GIL): the scan costs next to nothing on top of the read.
+        id_fields = {i for i, c in enumerate(columns) if c in cfg["id_columns"]}
+        with ThreadPoolExecutor(1) as pool:
+            separators = pool.submit(_separator_in_year_cell, csv_path, id_fields)
+            why = _load_wide(con, csv_path, shown, columns, header_line, typed=True)
+            if why is None:
+                _country_map(con, ctx.countries)
+                _row_table(con, cfg, columns, catalogue, years, typed=True)
+                why = _why_exact(con, cfg, years, good)
+            if separators.result():
+                why = "a cell has digit separators (1_000), which the CSV reader would accept as a number"
     if why is None:
         _write_fast(con, years, good, part)
         cell_rejects = None
