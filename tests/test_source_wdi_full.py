@@ -360,12 +360,59 @@ def test_the_file_can_live_in_a_folder_named_in_config(tmp_path):
         stage_source("wdi_full", None, tmp_path / "work2", config_overrides={"snapshot_dir": str(tmp_path / "nowhere")})
 
 
-@pytest.mark.parametrize("text, found", [("ab_cd 1 2", False), ("x12_345y", True), ("SP_1.X 1_", False)])
-def test_digit_separators_are_found_across_read_boundaries(tmp_path, text, found):
+@pytest.mark.parametrize("text, found", [
+    ("Armenia,ARM,Pop,SE.AGE.15_24.ZS,1,2\n", False),          # in a code: not a number
+    ("Armenia,ARM,Pop,15_24,1,2\n", False),                    # a code of number characters is still a code
+    ('"Korea, Rep.",KOR,"Pop, 1_2",per_lm.q1_2,5e-05,1.234e+12\n', False),
+    ("Armenia,ARM,Pop,SP.POP,1_000,2\n", True),                # in a year cell
+    ('"Korea, Rep.",KOR,"Pop, 1_2",X.1_2,"1_0",\n', True),     # a quoted year cell, after quoted commas
+])
+def test_digit_separators_are_found_in_year_cells_only_across_read_boundaries(tmp_path, text, found):
     path = tmp_path / "f.csv"
-    path.write_text(text, encoding="utf-8")
-    for chunk_size in range(1, len(text) + 1):  # every place a read can split the text
-        assert wdi_full._digit_underscores(path, chunk_size) is found, chunk_size
+    path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2000,2001\n" + text, encoding="utf-8")
+    for chunk_size in range(1, len(text) + 60):  # every place a read can split the text
+        assert wdi_full._separator_in_year_cell(path, {0, 1, 2, 3}, chunk_size) is found, chunk_size
+
+
+UNDERSCORED = [["Armenia", "ARM", "Population ages 15-24, total", "SP.POP.15_24.TO", "1", "", "3.5e+06"],
+               ["Armenia", "ARM", "Coverage, poorest quintile", "per_lm_alllm.ben_q1_2.tot", "", "5e-05", ""],
+               ["Georgia", "GEO", "A code of digits", "1_000", "7", "", ""]]
+
+
+def write_real_layout(path: Path, rows: list[list[str]]) -> Path:
+    """The World Bank's own layout: no trailing comma, quotes only around a field holding a comma."""
+    field = lambda v: f'"{v}"' if "," in v else v  # noqa: E731
+    path.write_text("".join(",".join(field(v) for v in r) + "\n" for r in [HEADER, *rows]), encoding="utf-8")
+    return path
+
+
+def test_codes_with_digit_underscore_digit_keep_the_fast_path_and_stay_codes(tmp_path):
+    path = write_real_layout(tmp_path / "WDICSV.csv", UNDERSCORED)
+    fast_summary, fast, exact_summary, exact = _both_paths(tmp_path, path)
+    assert [f["path"] for f in fast_summary["files"]] == ["fast"] and fast_summary["warnings"] == []
+    assert _rows(fast) == _rows(exact)
+    obs = fast["observations"]
+    assert sorted(set(obs["indicator_id"])) == ["wdi.1_000", "wdi.SP.POP.15_24.TO", "wdi.per_lm_alllm.ben_q1_2.tot"]
+    assert sorted(obs["value"]) == [5e-05, 1.0, 7.0, 3.5e+06]
+    assert set(fast["indicators"]["indicator_id"]) == set(obs["indicator_id"])
+
+
+def test_digit_separators_in_a_year_cell_still_take_the_exact_path_beside_such_codes(tmp_path):
+    rows = UNDERSCORED + [["Georgia", "GEO", "Population ages 15-24, total", "SP.POP.15_24.TO", "2_000", "", "9"]]
+    summary, t = stage(tmp_path, write_real_layout(tmp_path / "WDICSV.csv", rows))
+    assert summary["files"][0]["path"] == "exact" and "digit separators" in summary["warnings"][0]
+    assert list(t["rejects"]["reason"]) == ["column '1999': \"2_000\" is not a number"]
+    assert sorted(t["observations"].query("iso3 == 'GEO'")["value"]) == [7.0, 9.0]
+
+
+def test_a_line_break_inside_a_name_takes_the_exact_path(tmp_path):
+    # the scan places a hit by counting commas on its line, which a quoted line break would fool
+    path = tmp_path / "WDICSV.csv"
+    path.write_text(",".join(HEADER) + '\n"Arme\nnia",ARM,Pop,SP.POP.TOTL,1_000,2,3\n', encoding="utf-8")
+    summary, t = stage(tmp_path, path)
+    assert summary["files"][0]["path"] == "exact" and "line break" in summary["warnings"][0]
+    assert list(t["rejects"]["reason"]) == ["column '1999': \"1_000\" is not a number"]
+    assert sorted(t["observations"]["value"]) == [2.0, 3.0]
 
 
 def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path):

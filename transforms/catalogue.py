@@ -6,9 +6,8 @@ import functools
 
 import pandas as pd
 
-import yaml
 
-from digigov.settings import CONFIG_DIR, load_source_configs
+from digigov.settings import CONFIG_DIR, load_source_configs, safe_load
 
 COLUMNS = ["indicator_id", "name", "unit", "source_id", "dimension_id", "higher_is_better",
            "scale_min", "scale_max", "aggregate", "definition"]
@@ -24,7 +23,7 @@ def catalogue() -> dict[str, dict]:
     # Indicators fed by several sources are declared once in config/indicators/*.yaml.
     for path in sorted((CONFIG_DIR / "indicators").glob("*.yaml")):
         with open(path, encoding="utf-8") as fh:
-            for ind, spec in (yaml.safe_load(fh) or {}).items():
+            for ind, spec in (safe_load(fh) or {}).items():
                 if ind in out:
                     raise ValueError(f"{path}: indicator {ind} is also declared in config/sources/")
                 out[ind] = spec

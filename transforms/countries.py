@@ -54,9 +54,27 @@ def resolve_code(code: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@functools.cache
 def _known_iso3(code: str) -> bool:
-    return bool(_hdx().get_country_info_from_iso3(code, use_live=False))
+    return code.upper() in _library_codes()
+
+
+@functools.cache
+def _library_codes() -> frozenset[str]:
+    """Every ISO3 code hdx-python-country knows, kept in the cache folder between runs like
+    country_infos: the library reads its whole table to answer (0.2 s, most of what staging
+    `wdi_full` costs beyond reading the file). Keyed by the code fingerprint (which covers the
+    library's version)."""
+    path = cache_dir() / "countries" / f"{code_fingerprint()[:16]}.codes.json"
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    codes = sorted(_hdx().countriesdata(use_live=False)["countries"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(codes), encoding="utf-8")
+    os.replace(tmp, path)
+    return frozenset(codes)
 
 
 def harmonise(obs: pd.DataFrame, source_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

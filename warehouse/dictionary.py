@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-import yaml
+from digigov.settings import safe_load
 from pydantic import BaseModel, ConfigDict, RootModel, StringConstraints
 
 from digigov.errors import WarehouseError
@@ -36,7 +36,7 @@ def load_dictionary() -> dict[str, dict]:
     """The dictionary as read from warehouse/sql/dictionary.yaml, checked against `Dictionary`."""
     from digigov.config_models import validate
 
-    doc = yaml.safe_load(DICTIONARY.read_text(encoding="utf-8"))
+    doc = safe_load(DICTIONARY.read_text(encoding="utf-8"))
     validate(Dictionary, doc, "warehouse/sql/dictionary.yaml")
     return doc
 

@@ -1,6 +1,7 @@
 """On-demand benchmarks, printed as markdown:
 
-    python -m tests.benchmarks [--exact] [--sizes 1,5]   the whole WDI bulk file (millions of cells)
+    python -m tests.benchmarks [--sizes 1,5,15,26] [--shapes ...] [--repeat 3] [--exact]
+                                                         the whole WDI bulk file (millions of year-cells)
     python -m tests.benchmarks run [--repeat N]          a default run on the embedded snapshots
     python -m tests.benchmarks readiness [--repeat N]    the readiness step with 0 to 4,000 draws
 """
