@@ -2,20 +2,26 @@
 
 The library fills its tables lazily on first use, and two callers in threads at once (sources
 staged with --task-runner threads) broke that fill half-way: every use goes through `hdx()`,
-which fills them under one lock.
+which fills them under one lock. The library is imported on that first use: importing it pulls in
+its downloader (requests, frictionless; 0.3 s), which a build whose country tables are cached
+(transforms/countries.py) never needs.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from hdx.location.country import Country
+if TYPE_CHECKING:
+    from hdx.location.country import Country
 
 _LOCK = threading.Lock()
 
 
 def hdx() -> type[Country]:
     """hdx-python-country's Country, its offline tables loaded."""
+    from hdx.location.country import Country
+
     with _LOCK:
         Country.countriesdata(use_live=False)
     return Country

@@ -16,14 +16,29 @@ or both; the questions, answer types and scoring rules come from config/survey.y
 
 from __future__ import annotations
 
+import importlib
+
 from digigov.sources.base import InboxSource
 from digigov.sources.survey.faults import Fault, SurveyFileError
 from digigov.sources.survey.ingest import REJECT_COLUMNS, stage
 from digigov.sources.survey.instrument import (MAX_CELL_TEXT, SOURCE_ID, canonical, instrument, known_countries,
                                                organisation_key, score)
-from digigov.sources.survey.reader import FINDING_COLUMNS, RESPONSE_COLUMNS, read_workbook, to_responses
-from digigov.sources.survey.template import write_template
-from digigov.sources.survey.validation import answer_schema, validate_answers
+
+# Imported on first use (PEP 562): the reader, the template writer and the answer checks bring
+# openpyxl and pandera, which the warehouse build, importing this package for the instrument, and a
+# run with an empty inbox never need.
+_LAZY = {"FINDING_COLUMNS": "reader", "RESPONSE_COLUMNS": "reader", "read_workbook": "reader",
+         "to_responses": "reader", "write_template": "template", "answer_schema": "validation",
+         "validate_answers": "validation"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["FINDING_COLUMNS", "MAX_CELL_TEXT", "REJECT_COLUMNS", "RESPONSE_COLUMNS", "SOURCE", "SOURCE_ID", "Fault",
            "SurveyFileError", "answer_schema", "canonical", "instrument", "known_countries", "organisation_key",

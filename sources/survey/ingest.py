@@ -17,7 +17,6 @@ import pandas as pd
 from digigov.sources.base import InboxStaged, SourceContext
 from digigov.sources.survey.faults import SurveyFileError
 from digigov.sources.survey.instrument import SOURCE_ID
-from digigov.sources.survey.reader import FINDING_COLUMNS, RESPONSE_COLUMNS, to_responses, typed_frame
 
 REJECT_COLUMNS = {"file": "string", "row": "Int64", "reason": "string", "record": "string",
                   "source_id": "string"}
@@ -49,6 +48,10 @@ def stage(folder: Path, ctx: SourceContext) -> InboxStaged:
 
     `files` holds the workbooks loaded or quarantined (skipped files are only reported in the
     warnings: they are not survey input, so they are no row of `sources`)."""
+    # imported here: the reader brings openpyxl and pandera, which the warehouse build, importing
+    # this package for the instrument alone, never needs
+    from digigov.sources.survey.reader import FINDING_COLUMNS, RESPONSE_COLUMNS, to_responses, typed_frame
+
     folder = Path(folder)
     entries, warns = [], []
     responses, findings, rejects = [], [], []
