@@ -18,7 +18,7 @@ from digigov.errors import WarehouseError
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
 from digigov.warehouse.dictionary import write_comments
 from digigov.warehouse.guard import hold_back_drops, with_guard
-from digigov.warehouse.sqlfiles import SQL_DIR, columns as _columns, run_script, sql
+from digigov.warehouse.sqlfiles import SQL_DIR, columns as _columns, run_script, sql, transaction
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
                                            study_findings_table, study_source_record, survey_questions_table,
                                            survey_roster_table)
@@ -67,14 +67,16 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.indicator", indicators_table())
         register_extra_indicators(con, staged, [*(failed or {}), *(kept or [])], previous)
         con.execute(sql("aggregates.sql"))
-        load_assessment(con)
-        problems = run_checks(con)
+        with transaction(con):  # many small statements: one commit (warehouse/sqlfiles.py)
+            load_assessment(con)
+            problems = run_checks(con)
         changes = record_changes(con, previous)
         runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
                              for r in [*history, _finished(with_guard(run, guard))]]).reindex(columns=RUN_COLUMNS)
         runs = runs.drop_duplicates("run_id", keep="last")
         _insert(con, "core.run", runs)
-        con.execute(sql("views.sql"))
+        with transaction(con):
+            con.execute(sql("views.sql"))
         write_comments(con)  # the data dictionary, in the catalogue (warehouse/sql/dictionary.yaml)
         contradictions = evaluate_findings(con)
         counts = dict(con.execute(sql("assemble/counts.sql")).fetchall())
@@ -139,8 +141,9 @@ def _finished(run: dict) -> dict:
 
 def create_schema(con) -> None:
     """The core tables and views (the bulk table may be there already: a seeded build)."""
-    con.execute(staged_bulk_ddl())
-    con.execute(sql("schema.sql"))
+    with transaction(con):
+        con.execute(staged_bulk_ddl())
+        con.execute(sql("schema.sql"))
 
 
 def list_contested(con) -> None:
@@ -250,19 +253,23 @@ def evaluate_findings(con) -> list[str]:
     core.finding_check (the `finding_checks` view)."""
     contradictions = []
     verdicts = []
+    # the checks run outside a transaction (a failing one would abort it); their verdicts are
+    # written afterwards in one, as every statement outside one is a commit of its own
     for finding_id, statement, check in con.execute(
             "SELECT finding_id, statement, check_sql FROM core.finding WHERE check_sql IS NOT NULL").fetchall():
         status, detail, used = _verdict(con, check)
-        con.execute("UPDATE core.finding SET check_status = ?, check_detail = ? WHERE finding_id = ?",
-                    [status, detail, finding_id])
         verdicts.append((finding_id, f"latest ({used})" if used else "latest", True, status, detail))
         if status == "contradicted":
             contradictions.append(f"finding {finding_id} contradicted by the data: {statement} — data: {detail}")
-    con.execute(sql("findings/no_check.sql"))
-    verdicts += [(f, "latest", True, status, detail) for f, status, detail in con.execute(
-        "SELECT finding_id, check_status, check_detail FROM core.finding WHERE check_sql IS NULL").fetchall()]
-    verdicts += _vintage_verdicts(con)
-    con.executemany("INSERT INTO core.finding_check VALUES (?, ?, ?, ?, ?)", verdicts)
+    vintaged = _vintage_verdicts(con)
+    with transaction(con):
+        if verdicts:
+            con.executemany("UPDATE core.finding SET check_status = ?, check_detail = ? WHERE finding_id = ?",
+                            [[status, detail, finding_id] for finding_id, _, _, status, detail in verdicts])
+        con.execute(sql("findings/no_check.sql"))
+        verdicts += [(f, "latest", True, status, detail) for f, status, detail in con.execute(
+            "SELECT finding_id, check_status, check_detail FROM core.finding WHERE check_sql IS NULL").fetchall()]
+        con.executemany("INSERT INTO core.finding_check VALUES (?, ?, ?, ?, ?)", verdicts + vintaged)
     return contradictions
 
 
@@ -291,8 +298,9 @@ def _vintage_verdicts(con) -> list[tuple]:
     run_script(con, "findings/vintage_setup.sql")
     try:
         for finding_id, subject, source_id, release in vintages:
-            con.execute("DELETE FROM check_vintage.param")
-            con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [subject, source_id, release])
+            with transaction(con):
+                con.execute("DELETE FROM check_vintage.param")
+                con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [subject, source_id, release])
             con.execute("SET search_path = 'check_vintage,main'")
             try:
                 status, detail, _ = _verdict(con, checks[finding_id])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -26,6 +27,21 @@ def run_script(con, name: str, params: dict | None = None) -> None:
         if body:
             used = {key: params[key] for key in dict.fromkeys(_PARAMETER.findall(body))}
             con.execute(body, used)
+
+
+@contextmanager
+def transaction(con):
+    """Run many small statements as one transaction: outside one, DuckDB commits (and writes its
+    log) after every statement, which costs far more than the statements themselves (the 342
+    COMMENT ON statements of the data dictionary: 0.14 s alone, 0.04 s in one transaction). Not
+    for a statement that may fail and be carried on from: a failed statement aborts the transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def columns(con, table: str, catalog: str | None = None) -> set[str]:
