@@ -169,7 +169,8 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
     The build file started as a copy of the largest such file (`seeded`): its rows are already in
     place, with part ids 0..n-1; any other is copied in with its part ids shifted."""
     d = Path(s["dir"])
-    if _is_bulk(s):
+    bulk = _is_bulk(s)
+    if bulk:
         offset = _next_part(con)
         if seeded and offset != 0:
             raise WarehouseError("the seed of a build must be its first bulk source")
@@ -179,15 +180,17 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
                 con.execute(sql("assemble/copy_bulk.sql"), {"offset": offset})
             finally:
                 con.execute("DETACH staged_bulk")
-        con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
-                        [(offset + i, s["source_id"], f["release"], f["file"]) for i, f in enumerate(s["files"])])
-    for name, table in STAGED_TABLES.items():
-        if (d / name).exists():
-            run_column = "? AS run_id, " if table == "core.reject" else ""
-            con.execute(f"INSERT INTO {table} BY NAME SELECT {run_column}* FROM read_parquet(?)",
-                        [run_id, str(d / name)] if run_column else [str(d / name)])
-    if s["files"]:
-        _insert_files(con, pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"]))
+    with transaction(con):  # a source's few loads: one commit
+        if bulk:
+            con.executemany("INSERT INTO core.observation_part VALUES (?, ?, ?, false, ?)",
+                            [(offset + i, s["source_id"], f["release"], f["file"]) for i, f in enumerate(s["files"])])
+        for name, table in STAGED_TABLES.items():
+            if (d / name).exists():
+                run_column = "? AS run_id, " if table == "core.reject" else ""
+                con.execute(f"INSERT INTO {table} BY NAME SELECT {run_column}* FROM read_parquet(?)",
+                            [run_id, str(d / name)] if run_column else [str(d / name)])
+        if s["files"]:
+            _insert_files(con, pd.DataFrame(s["files"]).assign(snapshot_origin=s["origin"]))
 
 
 # What a staged folder may hold (transforms/stage.py), and the table each file loads into. An inbox
