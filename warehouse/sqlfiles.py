@@ -48,7 +48,9 @@ def columns(con, table: str, catalog: str | None = None) -> set[str]:
     """The columns of `schema.table` in `catalog` (default: the build's own database), so rows can
     be copied from a warehouse an older digigov wrote, which may lack a column or two."""
     schema, name = table.split(".")
-    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
+    # duckdb_columns(), not information_schema.columns (a view over it): a third of the time, and a
+    # build asks a few dozen times
     return {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_catalog=? AND table_schema=? AND table_name=?", [catalog, schema, name]).fetchall()}
+        "SELECT column_name FROM duckdb_columns() "
+        "WHERE database_name = coalesce(?, current_database()) AND schema_name = ? AND table_name = ?",
+        [catalog, schema, name]).fetchall()}
