@@ -80,5 +80,10 @@ class Extract:
         return f"latest values up to {self.year}" if self.year is not None else "latest values"
 
     @property
+    def up_to(self) -> str:
+        """How a message says which values were looked at."""
+        return f"up to {self.year}" if self.year is not None else "in the warehouse"
+
+    @property
     def ref_text(self) -> str:
         return self.ref["text"]

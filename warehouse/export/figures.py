@@ -101,7 +101,7 @@ def group_charts_sheet(ex: Extract, egdi: Block, latest: Block, roles: list[str]
             {"block": (CHART_DATA, "egdi"), "x": "year", "series": series, "y_title": "EGDI (index 0-1)",
              "y_min": 0, "y_max": 1, **year_axis(span)}, width=900, height=420))
     else:
-        ex.skipped_charts.append(f"EGDI over time (sheet Charts): no EGDI value {_up_to(ex)}")
+        ex.skipped_charts.append(f"EGDI over time (sheet Charts): no EGDI value {ex.up_to}")
     if len(latest.frame):
         years = sorted(set(int(y) for y in latest.frame["year"]))
         when = str(years[0]) if len(years) == 1 else f"the latest survey of each country ({years[0]}–{years[-1]})"
@@ -114,7 +114,7 @@ def group_charts_sheet(ex: Extract, egdi: Block, latest: Block, roles: list[str]
              "y_title": "EGDI (index 0-1)", "y_min": 0, "y_max": 1, "y_format": "0.00", "points": roles},
             width=1000, height=340))
     else:
-        ex.skipped_charts.append(f"EGDI by country (sheet Charts): no EGDI value {_up_to(ex)}")
+        ex.skipped_charts.append(f"EGDI by country (sheet Charts): no EGDI value {ex.up_to}")
     title = "Charts: the E-Government Development Index of every country against the comparators and the world"
     return Sheet("Charts", title,
                  lines=["Native Excel charts; their values are on sheet Chart data. Each country has its own colour "
@@ -123,6 +123,3 @@ def group_charts_sheet(ex: Extract, egdi: Block, latest: Block, roles: list[str]
                         f"{ex.note('no_online_presence')}."],
                  charts=charts, contents=title, freeze_header=False, repeat_header=False, landscape=True)
 
-
-def _up_to(ex: Extract) -> str:
-    return f"up to {ex.year}" if ex.year is not None else "in the warehouse"

@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 
 from digigov.errors import DigigovError
+from digigov.warehouse.export.context import frame
 from digigov.warehouse.export.model import NOT_APPLICABLE, Block, Col, Sheet
-from digigov.warehouse.sqlfiles import sql
 
 NAME = "Method"
 LINES = [
@@ -40,13 +40,12 @@ def _number(row: dict, name: str) -> str:
 
 
 def _frame(con, name: str, **params) -> pd.DataFrame:
-    """The rows of sql/export/<name>.sql, values as DuckDB returns them (dtype=object)."""
+    """context.frame, with a warehouse built before the method was recorded named as such."""
     try:
-        cur = con.execute(sql(f"export/{name}.sql"), params) if params else con.execute(sql(f"export/{name}.sql"))
+        return frame(con, name, **params)
     except duckdb.CatalogException:
         raise DigigovError("this warehouse was built before digigov recorded its readiness method "
                            "(core.readiness_method); run `digigov run` to rebuild it, then export again") from None
-    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
 
 
 def _concepts(df: pd.DataFrame) -> pd.DataFrame:

@@ -145,7 +145,7 @@ def _charts(ex: Extract, codes: list[str], index_blocks: dict[str, Block], focus
              "y_min": 0, "y_max": 1, **year_axis(span)}, width=640, height=270,
             after="" if many else f"institutions_{codes[0]}"))
     else:
-        ex.skipped_charts.append(f"EGDI over time of {who}: no EGDI value {_up_to(ex)}")
+        ex.skipped_charts.append(f"EGDI over time of {who}: no EGDI value {ex.up_to}")
     if len(codes) == 1 and span:
         c = codes[0]
         series = []
@@ -180,9 +180,6 @@ def _charts(ex: Extract, codes: list[str], index_blocks: dict[str, Block], focus
             ex.skipped_charts.append(f"Readiness of {who}: the warehouse holds no readiness scores")
     return charts
 
-
-def _up_to(ex: Extract) -> str:
-    return f"up to {ex.year}" if ex.year is not None else "in the warehouse"
 
 
 def profile(ex: Extract, sh: Shared, codes: list[str], index_blocks: dict[str, Block], *,
