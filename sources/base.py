@@ -30,7 +30,7 @@ import pandas as pd
 
 from digigov.sources.snapshots import SnapshotFile
 
-STAGED_BULK = "observations.duckdb"  # a bulk source's staged observations (table core.observation_bulk)
+STAGED_BULK = "observations.duckdb"  # a bulk source's staged observations (core.observation_line, _bulk)
 STAGED_BULK_DDL_FILE = Path(__file__).with_name("staged_bulk.sql")
 EXCLUDED = "excluded:"  # reason prefix of rows left out on purpose (not errors)
 MAX_SAMPLES = 5         # rejects quoted in the run log; the `rejects` view holds them all
@@ -131,8 +131,8 @@ class TableSource:
 class BulkSource:
     """A file validated and staged inside DuckDB.
 
-    `stage(files, ctx, out_dir)` writes out_dir/STAGED_BULK (table core.observation_bulk of
-    `ctx.staged_bulk_ddl`, part_id = the file's index) and out_dir/{rejects,classifications}.parquet
+    `stage(files, ctx, out_dir)` writes out_dir/STAGED_BULK (tables core.observation_line and
+    core.observation_bulk of `ctx.staged_bulk_ddl`, part_id = the file's index, line ids unique) and out_dir/{rejects,classifications}.parquet
     (the columns of the shared path), and returns {"files": [one record per file with file,
     release, last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected",
     "rows_invalid", "reject_samples", "warnings"}."""

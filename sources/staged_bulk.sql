@@ -1,15 +1,24 @@
--- Observations of large sources, without the per-row constants of core.observation_row: the source,
--- release, file and sample flag of a row are its part's (core.observation_part), because writing four
--- constant columns next to 12M values cost more than the values themselves. A large source writes
--- this table straight into its staged DuckDB file (sources/wdi_full.py, declared by sources/base.py), and the warehouse build
--- starts from a copy of that file, so the rows are written once. Read them through core.observation.
+-- Observations of large sources, stored narrow. A row of the source file (one country, one
+-- indicator, 65 years) is one core.observation_line; each of its values is a core.observation_bulk
+-- row of three numbers (line, year, value). The source, release, file and sample flag of a line are
+-- its part's (core.observation_part, one part per staged file). Writing the country and indicator
+-- next to each of 12M values cost more than the values themselves (0.60 s against 0.28 s at 15M
+-- year-cells, measured 2026-12-01), and every query of one indicator is faster through the small
+-- line table. A large source writes these tables straight into its staged DuckDB file
+-- (sources/wdi_full.py, declared by sources/base.py), and the warehouse build starts from a copy
+-- of that file, so the rows are written once. Read them through core.observation.
 CREATE SCHEMA IF NOT EXISTS core;
 
-CREATE TABLE IF NOT EXISTS core.observation_bulk (
+CREATE TABLE IF NOT EXISTS core.observation_line (
+    line_id      INTEGER NOT NULL,   -- unique in the file: the key of the values
+    part_id      INTEGER NOT NULL,
+    row          INTEGER,            -- the line of the source file a user sees
     iso3         VARCHAR NOT NULL,
-    indicator_id VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS core.observation_bulk (
+    line_id      INTEGER NOT NULL,
     year         INTEGER NOT NULL,
-    value        DOUBLE NOT NULL,
-    row          BIGINT,
-    part_id      INTEGER NOT NULL
+    value        DOUBLE NOT NULL
 );

@@ -152,7 +152,7 @@ def _lit(text: str) -> str:
 
 
 def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
-    """The staged file itself (core.observation_bulk). Working tables are TEMP (in memory, spilled
+    """The staged file itself (core.observation_line and _bulk). Working tables are TEMP (in memory, spilled
     to temp_directory beyond memory_limit), so only the observations end up in the file."""
     db = out_dir / STAGED_BULK
     db.unlink(missing_ok=True)
@@ -167,7 +167,7 @@ def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_DIGIT = bytes(1 if 48 <= b <= 57 else 0 for b in range(256))
+_ZERO_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")  # every digit read as 0
 _NUMBER = re.compile(rb"[0-9_.eE+\- ]*")  # every character a number cell may hold
 
 
@@ -178,7 +178,10 @@ def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 1
     count: a hit inside a field holding a letter is skipped (a year cell like that fails the
     typed read anyway); a hit in a field of number characters is placed by the number of commas
     outside quotes before it on its line (a line break inside a quoted field is caught later,
-    see _why_exact). bytes.find runs at memory speed; a regex over 270 MB took 5 s."""
+    see _why_exact). The chunk is searched with its digits turned into 0 for b"0_0": translate
+    and find run at memory speed, so only digit-underscore-digit hits reach Python (a regex over
+    270 MB took 5 s; a Python test of every underscore, 0.18 s of 112 MB whose codes are full of
+    them)."""
     tail = b""
     with open(path, "rb") as fh:
         while True:
@@ -188,19 +191,19 @@ def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 1
             if end == 0 and chunk:
                 tail = block
                 continue
-            pos = block.find(b"_", 0, end)
-            while pos != -1:
-                if 0 < pos < end - 1 and _DIGIT[block[pos - 1]] and _DIGIT[block[pos + 1]]:
-                    left = max(block.rfind(b",", 0, pos), block.rfind(b'"', 0, pos), block.rfind(b"\n", 0, pos)) + 1
-                    right = min((i for i in (block.find(b",", pos, end), block.find(b'"', pos, end),
-                                             block.find(b"\n", pos, end)) if i != -1), default=end)
-                    if _NUMBER.fullmatch(block, left, right):
-                        start = block.rfind(b"\n", 0, pos) + 1
-                        field = sum(p.count(b",") for p in block[start:pos].split(b'"')[0::2])
-                        if field not in id_fields:
-                            return True
-                    pos = right  # the rest of this field is placed already
-                pos = block.find(b"_", pos + 1, end)
+            zeroed = block.translate(_ZERO_DIGITS)
+            hit = zeroed.find(b"0_0", 0, end)
+            while hit != -1:
+                pos = hit + 1  # the underscore
+                left = max(block.rfind(b",", 0, pos), block.rfind(b'"', 0, pos), block.rfind(b"\n", 0, pos)) + 1
+                right = min((i for i in (block.find(b",", pos, end), block.find(b'"', pos, end),
+                                         block.find(b"\n", pos, end)) if i != -1), default=end)
+                if _NUMBER.fullmatch(block, left, right):
+                    start = block.rfind(b"\n", 0, pos) + 1
+                    field = sum(p.count(b",") for p in block[start:pos].split(b'"')[0::2])
+                    if field not in id_fields:
+                        return True
+                hit = zeroed.find(b"0_0", right, end)  # the rest of this field is placed already
             if not chunk:
                 return False
             tail = block[end:]
@@ -291,7 +294,7 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
                    THEN 'the column after the last year (trailing comma) must be empty; holds '
                         || to_json({trailing})
                END AS reason,
-               CASE WHEN m.kind = 'aggregate' THEN ({cells}) END AS n_cells  -- only reported for these
+               {cells} AS n_cells  -- a line without a value is not written; aggregates: reported
         FROM wide_rows w
         LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
         LEFT JOIN scale s ON s.indicator_id = {_lit(cfg["id_prefix"])} || trim(w."Indicator Code")""")
@@ -388,31 +391,47 @@ def _why_exact(con, cfg: dict, years: list[str], good: str) -> str | None:
     return None
 
 
-def _write_fast(con, years: list[str], good: str, part: int) -> None:
+def _write_lines(con, good: str, part: int, base: int, valued: str) -> None:
+    """The good rows holding a value (`valued`) as core.observation_line: line_id = base + the
+    line, unique in the staged file because `base` is past every line id of the files staged
+    before. Only lines with a value, so that the lines alone say which country × indicator a
+    release carries (core.observation_series)."""
+    con.execute(f"""
+        INSERT INTO core.observation_line
+        SELECT {int(base)} + _row, {int(part)}, _row, iso3, indicator_id FROM rows WHERE {good} AND {valued}""")
+
+
+def _write_fast(con, years: list[str], good: str, part: int, base: int) -> None:
     """Every non-empty cell of the good rows, straight from the typed table into the staged
-    observations: one UNPIVOT, the only pass over the 15M cells (empty cells are NULL and dropped)."""
+    observations: one UNPIVOT, the only pass over the 15M cells (empty cells are NULL and dropped),
+    writing three numbers a cell (the country and indicator are the line's)."""
+    _write_lines(con, good, part, base, "n_cells > 0")
     cols = ", ".join(_q(y) for y in years)
     con.execute(f"""
         INSERT INTO core.observation_bulk
-        SELECT iso3, indicator_id, CAST(col AS INTEGER), value, _row, {int(part)}
-        FROM (UNPIVOT (SELECT r._row, r.iso3, r.indicator_id, {cols} FROM wide_rows w
-                       JOIN (SELECT _row, iso3, indicator_id FROM rows WHERE {good}) r USING (_row))
+        SELECT {int(base)} + _row, CAST(col AS INTEGER), value
+        FROM (UNPIVOT (SELECT _row, {cols} FROM wide_rows WHERE _row IN (SELECT _row FROM rows WHERE {good}))
               ON {cols} INTO NAME col VALUE value)""")
 
 
-def _inf_or_nan(con, part: int) -> str | None:
+def _delete_part(con, base: int) -> None:
+    for table in ("observation_bulk", "observation_line"):
+        con.execute(f"DELETE FROM core.{table} WHERE line_id >= ?", [base])
+
+
+def _inf_or_nan(con, base: int) -> str | None:
     """After the fast path's one write: whether a value written is inf or nan (the CSV reader
     accepts both); if so the part is deleted and the file takes the exact path. Looked for in the
     narrow written column rather than in the 65 columns of the typed table: 10x less work, and
     real files have none."""
-    if not con.execute("SELECT count(*) FROM core.observation_bulk WHERE part_id = ? AND NOT isfinite(value)",
-                       [part]).fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id >= ? AND NOT isfinite(value)",
+                       [base]).fetchone()[0]:
         return None
-    con.execute("DELETE FROM core.observation_bulk WHERE part_id = ?", [part])
+    _delete_part(con, base)
     return "a year cell holds inf or nan"
 
 
-def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, part: int) -> str:
+def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, part: int, base: int) -> str:
     """The text table: check every cell (sources of the reasons), write the good ones to the
     staged observations and return the SELECT of the cell rejects (bad or duplicated cells)."""
     _cells_table(con, cfg, years, good, out_dir)
@@ -426,9 +445,11 @@ def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, par
         SELECT d._row, d.year, k.lines FROM d JOIN k USING (iso3, indicator_id, year)""")
     con.execute(f"""
         INSERT INTO core.observation_bulk
-        SELECT r.iso3, r.indicator_id, c.year, c.value, c._row, {int(part)}
-        FROM cells c JOIN rows r USING (_row)
+        SELECT {int(base)} + c._row, c.year, c.value
+        FROM cells c
         WHERE NOT c.bad AND NOT EXISTS (SELECT 1 FROM dup_cells d WHERE d._row = c._row AND d.year = c.year)""")
+    _write_lines(con, good, part, base, f"{int(base)} + _row IN (SELECT line_id FROM core.observation_bulk "
+                                         f"WHERE line_id >= {int(base)})")
     # Lines whose cells need explaining in rejects: a bad cell, or a duplicated one.
     explain = f"{good} AND (_row IN (SELECT _row FROM cells WHERE bad) OR _row IN (SELECT _row FROM dup_cells))"
     return f"""
@@ -455,6 +476,7 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     years = [c for c in columns if YEAR.fullmatch(c)]
     release = release_of(shown, ctx, f.meta)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
+    base = con.execute("SELECT coalesce(max(line_id) + 1, 0) FROM core.observation_line").fetchone()[0]
     fast = cfg.get("fast_path", True)
     why = None if fast else "fast_path is off in the config"
     if why is None:
@@ -471,15 +493,15 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
             if separators.result():
                 why = "a cell has digit separators (1_000), which the CSV reader would accept as a number"
     if why is None:
-        _write_fast(con, years, good, part)
-        why = _inf_or_nan(con, part)
+        _write_fast(con, years, good, part, base)
+        why = _inf_or_nan(con, base)
         cell_rejects = None
     if why is not None:
         _load_wide(con, csv_path, shown, columns, header_line, typed=False)
         _country_map(con, ctx.countries)
         _row_table(con, cfg, columns, catalogue, years, typed=False)
         con.execute("CREATE OR REPLACE TEMP MACRO quote_col(c) AS '''' || c || ''''")
-        cell_rejects = _write_exact(con, cfg, years, good, out_dir, part)
+        cell_rejects = _write_exact(con, cfg, years, good, out_dir, part, base)
     if csv_path != shown:
         csv_path.unlink(missing_ok=True)  # the extracted member is in the database now
 
@@ -521,7 +543,7 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
               GROUP BY icode ORDER BY icode)
         TO {_lit(str(ind))} (FORMAT parquet)""")
 
-    loaded = con.execute("SELECT count(*) FROM core.observation_bulk WHERE part_id = ?", [part]).fetchone()[0]
+    loaded = con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id >= ?", [base]).fetchone()[0]
     rejected, invalid = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
         [EXCLUDED, str(rej)]).fetchone()

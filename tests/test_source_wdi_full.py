@@ -53,9 +53,10 @@ def staged_observations(out: Path, summary: dict):
         con.execute("CREATE TEMP TABLE part (part_id INTEGER, file VARCHAR, release VARCHAR)")
         con.executemany("INSERT INTO part VALUES (?, ?, ?)",
                         [(i, f["file"], f["release"]) for i, f in enumerate(summary["files"])])
-        return con.execute("SELECT b.iso3, b.indicator_id, b.year, b.value, 'wdi_full' AS source_id, p.release, "
-                           "false AS is_sample, p.file, b.row FROM core.observation_bulk b "
-                           "JOIN part p USING (part_id) ORDER BY b.row, b.year").df()
+        return con.execute("SELECT l.iso3, l.indicator_id, b.year, b.value, 'wdi_full' AS source_id, p.release, "
+                           "false AS is_sample, p.file, l.row::BIGINT AS row FROM core.observation_bulk b "
+                           "JOIN core.observation_line l USING (line_id) "
+                           "JOIN part p USING (part_id) ORDER BY l.row, b.year").df()
 
 
 GOOD = [
@@ -480,3 +481,37 @@ def test_rows_carry_over_from_a_warehouse_of_digigov_0_1(tmp_path):
                           "ORDER BY ALL").fetchall()
         assert con.execute("SELECT count(*) FROM core.observation_row").fetchone()[0] == 5
     assert got == expected
+
+
+def test_bulk_rows_carry_over_from_a_warehouse_that_kept_country_and_indicator_on_every_value(tmp_path):
+    """digigov 0.3 stored each bulk value with its country, indicator and file line (no
+    core.observation_line): a run that keeps wdi_full (--only another source) must carry every
+    value over from such a warehouse, on the line it came from."""
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
+
+    two = [*GOOD, ["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "4", "", "5"]]
+    new = tmp_path / "new.duckdb"
+    build(tmp_path / "a.building", [_staged(tmp_path, "a", two)], {"run_id": "a", "status": "ok"}, [])
+    publish(tmp_path / "a.building", new)
+    with duckdb.connect(str(new)) as con:  # rewrite its bulk rows in the 0.3 layout
+        expected = con.execute("SELECT iso3, indicator_id, year, value, file, row FROM core.observation "
+                               "ORDER BY ALL").fetchall()
+        con.execute("CREATE TABLE core.bulk_v03 AS SELECT l.iso3, l.indicator_id, b.year, b.value, "
+                    "l.row::BIGINT AS row, l.part_id FROM core.observation_bulk b JOIN core.observation_line l USING (line_id)")
+        con.execute("DROP VIEW core.observation CASCADE")
+        con.execute("DROP TABLE core.observation_bulk")
+        con.execute("DROP TABLE core.observation_line")
+        con.execute("ALTER TABLE core.bulk_v03 RENAME TO observation_bulk")
+        con.execute("CREATE VIEW core.observation AS SELECT b.iso3, b.indicator_id, b.year, b.value, p.source_id, "
+                    "p.release, p.is_sample, p.file, b.row FROM core.observation_bulk b "
+                    "JOIN core.observation_part p USING (part_id)")
+    assert len(expected) == 7
+    counts = build(tmp_path / "b.building", [], {"run_id": "b", "status": "ok"}, [], previous=new, kept=["wdi_full"])
+    assert counts["observations"] == len(expected)
+    with duckdb.connect(str(tmp_path / "b.building"), read_only=True) as con:
+        got = con.execute("SELECT iso3, indicator_id, year, value, file, row FROM core.observation "
+                          "ORDER BY ALL").fetchall()
+        lines = con.execute("SELECT count(*), count(DISTINCT line_id) FROM core.observation_line").fetchone()
+    assert got == expected
+    assert lines == (4, 4)  # population of ARM, XKX and GEO, and internet use of ARM

@@ -62,7 +62,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         guard = hold_back_drops(con, previous, [s["source_id"] for s in staged if s.get("kind") != "inbox"],
                                 accept_drops or [])
         list_contested(con)
-        observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation").fetchall()]
+        observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation_series").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
@@ -163,6 +163,10 @@ def _next_part(con) -> int:
     return con.execute("SELECT coalesce(max(part_id) + 1, 0) FROM core.observation_part").fetchone()[0]
 
 
+def _next_line(con) -> int:
+    return con.execute("SELECT coalesce(max(line_id) + 1, 0) FROM core.observation_line").fetchone()[0]
+
+
 def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
     """Load one staged source's files and its file records.
 
@@ -178,7 +182,7 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
         if not seeded:
             con.execute("ATTACH ? AS staged_bulk (READ_ONLY)", [str(d / STAGED_BULK)])
             try:
-                con.execute(sql("assemble/copy_bulk.sql"), {"offset": offset})
+                run_script(con, "assemble/copy_bulk.sql", {"offset": offset, "line_offset": _next_line(con)})
             finally:
                 con.execute("DETACH staged_bulk")
     with transaction(con):  # a source's few loads: one commit
@@ -413,8 +417,10 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                 con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{old} "
                             "WHERE source_id = ?", [source_id])
             if _columns(con, "core.observation_part", "prev"):
-                offset = _next_part(con)
-                run_script(con, "assemble/carry_bulk.sql", {"offset": offset, "source": source_id})
+                # a warehouse of digigov 0.3 and before kept country and indicator on every bulk value
+                script = "carry_bulk.sql" if _columns(con, "core.observation_line", "prev") else "carry_bulk_wide.sql"
+                run_script(con, f"assemble/{script}",
+                           {"offset": _next_part(con), "line_offset": _next_line(con), "source": source_id})
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
             stale, err = ("true", "?") if error else ("stale", "error")

@@ -323,8 +323,8 @@ CREATE TABLE core.observation_row (
     row          BIGINT
 );
 
--- core.observation_bulk (observation_bulk.sql) holds the large sources' rows; each of its parts is
--- one staged file of one source.
+-- core.observation_line and core.observation_bulk (sources/staged_bulk.sql) hold the large sources'
+-- rows; each of their parts is one staged file of one source.
 CREATE TABLE core.observation_part (
     part_id   INTEGER PRIMARY KEY,
     source_id VARCHAR NOT NULL,
@@ -341,8 +341,19 @@ CREATE VIEW core.observation AS
 SELECT iso3, indicator_id, year, value, source_id, release, is_sample, file, row
 FROM core.observation_row
 UNION ALL
-SELECT b.iso3, b.indicator_id, b.year, b.value, p.source_id, p.release, p.is_sample, p.file, b.row
+SELECT l.iso3, l.indicator_id, b.year, b.value, p.source_id, p.release, p.is_sample, p.file, l.row::BIGINT
 FROM core.observation_bulk b
+JOIN core.observation_line l USING (line_id)
+JOIN core.observation_part p USING (part_id);
+
+-- Which country × indicator each source and release carries, without reading the values: a bulk
+-- source's from its lines (a line is written only when it holds a value), 230k rows instead of 12M.
+CREATE VIEW core.observation_series AS
+SELECT DISTINCT iso3, indicator_id, source_id, release
+FROM core.observation_row
+UNION
+SELECT DISTINCT l.iso3, l.indicator_id, p.source_id, p.release
+FROM core.observation_line l
 JOIN core.observation_part p USING (part_id);
 
 CREATE TABLE core.classification (

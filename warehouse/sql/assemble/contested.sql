@@ -2,7 +2,7 @@
 -- (core.current_observation). Run once every observation (and every file record) is loaded.
 INSERT INTO core.contested_indicator
 SELECT indicator_id
-FROM (SELECT DISTINCT indicator_id, source_id, release FROM core.observation)
+FROM (SELECT DISTINCT indicator_id, source_id, release FROM core.observation_series)
 GROUP BY indicator_id
 HAVING count(*) > 1;
 

@@ -10,9 +10,14 @@ GROUP BY file;
 
 DELETE FROM core.observation_row WHERE source_id = $source AND indicator_id = $indicator;
 
-DELETE FROM core.observation_bulk
+CREATE OR REPLACE TEMP TABLE guard_lines AS
+SELECT line_id FROM core.observation_line
 WHERE indicator_id = $indicator
   AND part_id IN (SELECT part_id FROM core.observation_part WHERE source_id = $source);
+
+DELETE FROM core.observation_bulk WHERE line_id IN (SELECT line_id FROM guard_lines);
+
+DELETE FROM core.observation_line WHERE line_id IN (SELECT line_id FROM guard_lines);
 
 INSERT INTO core.observation_row (iso3, indicator_id, year, value, source_id, release, is_sample, file, row)
 SELECT iso3, indicator_id, year, value, source_id, release, is_sample, file, row
