@@ -60,6 +60,10 @@ class CountryLookup(Protocol):
         """(ISO3, None) for a country code, (None, 'aggregate') for a World Bank group,
         (None, None) for a code nobody knows."""
 
+    def known_codes(self) -> dict[str, tuple[str | None, str | None]]:
+        """{code: code_to_iso3(code)} for every upper-case code it knows; any other code is
+        unknown. A bulk source that streams a file resolves codes through this table."""
+
 
 @dataclass(frozen=True)
 class LastGood:

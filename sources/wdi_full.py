@@ -42,7 +42,7 @@ from pathlib import Path
 import duckdb
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, CountryLookup, SourceContext
+from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, SourceContext
 from digigov.sources.http import get_bytes
 from digigov.sources.wdi_bulk import TRAILING, YEAR, header_columns
 
@@ -206,31 +206,40 @@ def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 1
             tail = block[end:]
 
 
-def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line: int, typed: bool) -> str | None:
-    """The file as published into TEMP table `wide`, in file order: rowid + header_line + 1 is the
-    line a user sees (WDICSV.csv has no blank lines or line breaks inside fields).
-
-    typed: the year columns parsed as DOUBLE by the CSV reader (the fast path, 40 % quicker and
-    smaller than text); returns why the file needs the exact path instead, or None. Otherwise
-    every column is VARCHAR and a file that is not a readable CSV fails with SourceFileError."""
+def _reader(csv_path: Path, columns: list[str], header_line: int, typed: bool) -> str:
+    """read_csv of the data lines with every column's type given (no sniffing): the year columns
+    DOUBLE when `typed`, else everything VARCHAR. With WITH ORDINALITY it numbers the records in
+    file order (DuckDB runs that pipeline on one thread and keeps the source's order), so the
+    line a user sees is ordinality + header_line, and no table has to hold the file."""
     kind = {c: ("DOUBLE" if typed and YEAR.fullmatch(c) else "VARCHAR") for c in columns}
     spec = "{" + ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in kind.items()) + "}"
+    return (f"read_csv({_lit(str(csv_path))}, header = false, skip = {header_line}, columns = {spec}, "
+            "delim = ',', quote = '\"', escape = '\"', auto_detect = false, null_padding = false, "
+            "encoding = 'utf-8')")
+
+
+def _filled(column: str) -> str:
+    """1 when a text cell holds something, else 0 (an empty field is NULL, a quoted one '')."""
+    return f"coalesce(trim({_q(column)}) <> '', false)::INTEGER"
+
+
+def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line: int) -> None:
+    """The exact path's input: the file as text in TEMP table `wide`, in file order (rowid +
+    header_line + 1 is the line a user sees), and view `id_rows` (the row columns and the
+    number of non-empty year cells of each line). A file that is not a readable CSV fails with
+    SourceFileError."""
     con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE wide AS
-            SELECT * FROM read_csv({_lit(str(csv_path))}, header = false, skip = {header_line},
-                                   columns = {spec}, delim = ',', quote = '"', escape = '"',
-                                   auto_detect = false, null_padding = false, encoding = 'utf-8')""")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE wide AS SELECT * FROM {_reader(csv_path, columns, header_line, False)}")
     except duckdb.Error as exc:
-        if typed:
-            return f"the CSV reader could not read it with numeric year columns ({str(exc).splitlines()[0]})"
         raise SourceFileError(shown, f"not a readable CSV: {str(exc).splitlines()[0]}",
                               "every line must have as many fields as the header; re-download it") from None
     finally:
         con.execute("SET preserve_insertion_order = false")  # output order is not needed from here on
+    years = [c for c in columns if YEAR.fullmatch(c)]
+    cells = " + ".join(_filled(y) for y in years) or "0"
     con.execute(f"CREATE OR REPLACE VIEW wide_rows AS SELECT rowid + {header_line + 1} AS _row, * FROM wide")
-    return None
+    con.execute(f"CREATE OR REPLACE VIEW id_rows AS SELECT *, {cells} AS n_cells FROM wide_rows")
 
 
 def _insert_rows(con, table: str, rows: list[tuple]) -> None:
@@ -240,42 +249,36 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
     con.execute(f"INSERT INTO {table} SELECT {unnest}", columns)
 
 
-def _country_map(con, countries: CountryLookup) -> None:
-    """Resolve each distinct Country Code once in Python (~266), as a small table joined in SQL."""
-    codes = [r[0] for r in con.execute(
-        'SELECT DISTINCT upper(trim("Country Code")) FROM wide_rows '
-        "WHERE regexp_full_match(trim(\"Country Code\"), '[A-Za-z]{3}')").fetchall()]
-    rows = [(c, *countries.code_to_iso3(c)) for c in codes]
+def _lookup_tables(con, cfg: dict, known: dict[str, tuple[str | None, str | None]]) -> None:
+    """The TEMP tables the row rules join, on this cursor (temp tables are per cursor):
+    country_map, every code the country look-up knows (~300, so that codes resolve while the
+    file streams), and subset, the configured indicator codes when they are not `all`."""
     con.execute("CREATE OR REPLACE TEMP TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
+    rows = [(code, *answer) for code, answer in known.items()]
     if rows:
         _insert_rows(con, "country_map", rows)
-
-
-def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[str], typed: bool) -> None:
-    """One line per published row: the mapped iso3, whether its indicator is kept, and the first
-    row-level rule it breaks (NULL = a good row)."""
-    subset = cfg.get("indicators", "all")
-    if subset == "all":
-        selected = "true"
-    else:
+    if cfg.get("indicators", "all") != "all":
         con.execute("CREATE OR REPLACE TEMP TABLE subset (code VARCHAR)")
-        _insert_rows(con, "subset", [(str(c),) for c in subset])
-        selected = 'coalesce(trim("Indicator Code") IN (SELECT code FROM subset), false)'
-    trailing = f'nullif(trim({_q(TRAILING)}), \'\')' if TRAILING in columns else "NULL"
-    filled = "({} IS NOT NULL)" if typed else "({0} IS NOT NULL AND trim({0}) <> '')"
-    cells = " + ".join(f"{filled.format(_q(y))}::INTEGER" for y in years)
+        _insert_rows(con, "subset", [(str(c),) for c in cfg["indicators"]])
+
+
+def _selected(cfg: dict) -> str:
+    if cfg.get("indicators", "all") == "all":
+        return "true"
+    return 'coalesce(trim(w."Indicator Code") IN (SELECT code FROM subset), false)'
+
+
+def _trailing(columns: list[str]) -> str:
+    return f"nullif(trim(w.{_q(TRAILING)}), '')" if TRAILING in columns else "NULL"
+
+
+def _row_reason(cfg: dict, columns: list[str]) -> str:
+    """The first row rule a line breaks (NULL = a good row), on a relation `w` of the file's
+    columns LEFT JOINed to country_map `m`: one expression for the rows table and for the
+    values the fast path streams, so that both keep exactly the same lines."""
     pattern = _lit(cfg["indicator_pattern"])
-    ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
-    con.execute("CREATE OR REPLACE TEMP TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
-    if ids:
-        _insert_rows(con, "scale", ids)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE rows AS
-        SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
-               w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
-               m.iso3, m.kind, {_lit(cfg["id_prefix"])} || trim(w."Indicator Code") AS indicator_id,
-               s.lo, s.hi, {selected} AS selected, {trailing} AS trailing,
-               CASE
+    trailing = _trailing(columns)
+    return f"""CASE
                  WHEN nullif(trim(w."Indicator Code"), '') IS NULL THEN 'column ''Indicator Code'' is empty'
                  WHEN NOT regexp_full_match(trim(w."Indicator Code"), {pattern})
                    THEN 'column ''Indicator Code'': ' || to_json(trim(w."Indicator Code"))
@@ -290,11 +293,29 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, years: list[
                  WHEN {trailing} IS NOT NULL
                    THEN 'the column after the last year (trailing comma) must be empty; holds '
                         || to_json({trailing})
-               END AS reason,
-               {cells} AS n_cells  -- a line without a value is not written; aggregates: reported
-        FROM wide_rows w
+               END"""
+
+
+def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, source: str) -> None:
+    """One line per published row of `source` (id_rows, or ids on the fast path): the mapped
+    iso3, whether its indicator is kept, the first row rule it breaks (NULL = a good row) and
+    its number of non-empty year cells."""
+    ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
+    con.execute("CREATE OR REPLACE TEMP TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
+    if ids:
+        _insert_rows(con, "scale", ids)
+    prefix = _lit(cfg["id_prefix"])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE rows AS
+        SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
+               w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
+               m.iso3, m.kind, {prefix} || trim(w."Indicator Code") AS indicator_id,
+               s.lo, s.hi, {_selected(cfg)} AS selected, {_trailing(columns)} AS trailing,
+               {_row_reason(cfg, columns)} AS reason,
+               w.n_cells  -- a line without a value is not written; aggregates: reported
+        FROM {source} w
         LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
-        LEFT JOIN scale s ON s.indicator_id = {_lit(cfg["id_prefix"])} || trim(w."Indicator Code")""")
+        LEFT JOIN scale s ON s.indicator_id = {prefix} || trim(w."Indicator Code")""")
     # Rows sharing (iso3, indicator) after legacy mapping: only their cells can be duplicates.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE dup_rows AS
@@ -362,26 +383,63 @@ def _cells_table(con, cfg: dict, years: list[str], good: str, out_dir: Path) -> 
     con.execute(f"CREATE OR REPLACE TEMP VIEW cells AS SELECT * FROM read_parquet({path})")
 
 
-def _why_exact(con, cfg: dict, years: list[str], good: str) -> str | None:
-    """On the typed table: why some cell of a good row breaks a cell rule (so the file must take
-    the exact path, which explains each bad cell), or None when every cell passes them all.
-    inf and nan are looked for in the written observations instead (_inf_or_nan)."""
-    breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
-    if con.execute(f"SELECT count(*) FROM wide WHERE {breaks}").fetchone()[0]:
-        return "a name or code holds a line break (the digit-separator scan reads line by line)"
-    lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
-    outside = [y for y in years if not lo <= int(y) <= hi]
-    if outside and con.execute(
-            f"SELECT count(*) FROM wide_rows WHERE _row IN (SELECT _row FROM rows WHERE {good}) AND "
-            + " OR ".join(f"{_q(y)} IS NOT NULL" for y in outside) + "").fetchone()[0]:
-        return f"a year column outside {lo}–{hi} holds values"
+def _read_ids(con, csv_path: Path, columns: list[str], header_line: int) -> None:
+    """The fast path's row pass, as text: TEMP table `ids` with each line's row columns (not its
+    values) and its number of non-empty year cells (an empty field, quoted or not, is NULL)."""
+    keep = ", ".join(_q(c) for c in columns if not YEAR.fullmatch(c))
+    cells = " + ".join(f"({_q(y)} IS NOT NULL)::INTEGER" for y in columns if YEAR.fullmatch(y)) or "0"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ids AS
+        SELECT ordinality + {header_line} AS _row, {keep}, {cells} AS n_cells
+        FROM {_reader(csv_path, columns, header_line, False)} WITH ORDINALITY""")
+
+
+def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cfg: dict, base: int) -> None:
+    """Every non-empty cell of the good lines, streamed from the CSV reader (year columns
+    DOUBLE) into core.observation_bulk as (line, year, value). The row rules are applied as the
+    file streams, so no table ever holds the file and the peak memory stays near DuckDB's own."""
+    years = [c for c in columns if YEAR.fullmatch(c)]
     cols = ", ".join(_q(y) for y in years)
+    cur.execute(f"""
+        INSERT INTO core.observation_bulk
+        SELECT {int(base)} + _row, CAST(col AS INTEGER), value
+        FROM (UNPIVOT (SELECT w.ordinality + {header_line} AS _row, {", ".join("w." + _q(y) for y in years)}
+                       FROM {_reader(csv_path, columns, header_line, True)} WITH ORDINALITY AS w
+                       LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
+                       WHERE {_selected(cfg)} AND m.iso3 IS NOT NULL AND ({_row_reason(cfg, columns)}) IS NULL)
+              ON {cols} INTO NAME col VALUE value)""")
+
+
+def _why_exact(con, cfg: dict, good: str, base: int, separators: bool) -> str | None:
+    """After the fast path's write: why some line or cell breaks a rule that only the exact path
+    explains (the part is then deleted and the file read again), or None when every cell passes
+    them all. The cells written must also be exactly the non-empty cells of the good lines as
+    the text pass counted them: two readings of the file that disagree send it down the exact
+    path as well."""
+    breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
+    if con.execute(f"SELECT count(*) FROM ids WHERE {breaks}").fetchone()[0]:
+        return "a name or code holds a line break (line numbers would no longer be the file's)"
+    if separators:
+        return "a cell has digit separators (1_000), which the CSV reader would take for a number"
+    lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
+    written, lines, odd, outside = con.execute(f"""
+        SELECT count(*), count(DISTINCT line_id), count(*) FILTER (WHERE NOT isfinite(value)),
+               count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi})
+        FROM core.observation_bulk WHERE line_id >= ?""", [base]).fetchone()
+    if odd:
+        return "a year cell holds inf or nan"
+    if outside:
+        return f"a year column outside {lo}–{hi} holds values"
+    cells, valued = con.execute(f"SELECT coalesce(sum(n_cells), 0), count(*) FILTER (WHERE n_cells > 0) "
+                                f"FROM rows WHERE {good}").fetchone()
+    if (written, lines) != (cells, valued):
+        return (f"its numeric and text readings disagree ({written:,} values on {lines:,} lines against "
+                f"{cells:,} non-empty cells on {valued:,} lines)")
     if con.execute(f"""
-            SELECT count(*) FROM (UNPIVOT (SELECT r.lo, r.hi, {cols} FROM wide_rows w
-                                          JOIN (SELECT _row, lo, hi FROM rows
-                                                WHERE {good} AND (lo IS NOT NULL OR hi IS NOT NULL)) r USING (_row))
-                                  ON {cols} INTO NAME col VALUE value)
-            WHERE isfinite(value) AND (value < lo OR value > hi)""").fetchone()[0]:  # inf, nan: see _inf_or_nan
+            SELECT count(*) FROM core.observation_bulk b
+            JOIN (SELECT {int(base)} + _row AS line_id, lo, hi FROM rows
+                  WHERE {good} AND (lo IS NOT NULL OR hi IS NOT NULL)) r USING (line_id)
+            WHERE b.value < r.lo OR b.value > r.hi""").fetchone()[0]:
         return "a value is outside its indicator's scale"
     if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
         return "two rows carry the same country and indicator (a legacy code and its successor)"
@@ -398,34 +456,49 @@ def _write_lines(con, good: str, part: int, base: int, valued: str) -> None:
         SELECT {int(base)} + _row, {int(part)}, _row, iso3, indicator_id FROM rows WHERE {good} AND {valued}""")
 
 
-def _write_fast(con, years: list[str], good: str, part: int, base: int) -> None:
-    """Every non-empty cell of the good rows, straight from the typed table into the staged
-    observations: one UNPIVOT, the only pass over the 15M cells (empty cells are NULL and dropped),
-    writing three numbers a cell (the country and indicator are the line's)."""
-    _write_lines(con, good, part, base, "n_cells > 0")
-    cols = ", ".join(_q(y) for y in years)
-    con.execute(f"""
-        INSERT INTO core.observation_bulk
-        SELECT {int(base)} + _row, CAST(col AS INTEGER), value
-        FROM (UNPIVOT (SELECT _row, {cols} FROM wide_rows WHERE _row IN (SELECT _row FROM rows WHERE {good}))
-              ON {cols} INTO NAME col VALUE value)""")
-
-
 def _delete_part(con, base: int) -> None:
     for table in ("observation_bulk", "observation_line"):
         con.execute(f"DELETE FROM core.{table} WHERE line_id >= ?", [base])
 
 
-def _inf_or_nan(con, base: int) -> str | None:
-    """After the fast path's one write: whether a value written is inf or nan (the CSV reader
-    accepts both); if so the part is deleted and the file takes the exact path. Looked for in the
-    narrow written column rather than in the 65 columns of the typed table: 10x less work, and
-    real files have none."""
-    if not con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id >= ? AND NOT isfinite(value)",
-                       [base]).fetchone()[0]:
-        return None
-    _delete_part(con, base)
-    return "a year cell holds inf or nan"
+def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: SourceContext,
+                good: str, part: int, base: int) -> str | None:
+    """The fast path: two passes over the file at the same time, each on its own core, the
+    values streamed into core.observation_bulk (a second cursor, in a thread: DuckDB releases
+    the GIL) and the row columns into `ids`. Returns why the file must take the exact path
+    instead (its part deleted), or None when it is staged."""
+    cfg = ctx.config
+    cur = con.cursor()
+    failed, separators = None, False
+    known = ctx.countries.known_codes()
+    try:
+        _lookup_tables(con, cfg, known)
+        _lookup_tables(cur, cfg, known)
+        with ThreadPoolExecutor(1) as pool:
+            values = pool.submit(_stream_values, cur, csv_path, columns, header_line, cfg, base)
+            try:
+                # the row pass, the separator scan and the rows table are done sooner than the values
+                _read_ids(con, csv_path, columns, header_line)
+                id_fields = {i for i, c in enumerate(columns) if c in cfg["id_columns"]}
+                separators = _separator_in_year_cell(csv_path, id_fields)
+                _row_table(con, cfg, columns, ctx.catalogue, "ids")
+            except duckdb.Error as exc:
+                failed = exc
+            try:
+                values.result()
+            except duckdb.Error as exc:
+                failed = failed or exc
+    finally:
+        cur.close()
+    if failed is not None:
+        _delete_part(con, base)
+        return f"the CSV reader could not read it with numeric year columns ({str(failed).splitlines()[0]})"
+    why = _why_exact(con, cfg, good, base, separators)
+    if why is not None:
+        _delete_part(con, base)
+        return why
+    _write_lines(con, good, part, base, "n_cells > 0")
+    return None
 
 
 def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, part: int, base: int) -> str:
@@ -474,29 +547,14 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     release = release_of(shown, ctx, f.meta)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
     base = con.execute("SELECT coalesce(max(line_id) + 1, 0) FROM core.observation_line").fetchone()[0]
-    fast = cfg.get("fast_path", True)
-    why = None if fast else "fast_path is off in the config"
+    why = None if cfg.get("fast_path", True) else "fast_path is off in the config"
     if why is None:
-        # The digit-separator scan reads the file in a thread while DuckDB reads it (DuckDB
-        # releases the GIL): the scan costs next to nothing on top of the read.
-        id_fields = {i for i, c in enumerate(columns) if c in cfg["id_columns"]}
-        with ThreadPoolExecutor(1) as pool:
-            separators = pool.submit(_separator_in_year_cell, csv_path, id_fields)
-            why = _load_wide(con, csv_path, shown, columns, header_line, typed=True)
-            if why is None:
-                _country_map(con, ctx.countries)
-                _row_table(con, cfg, columns, catalogue, years, typed=True)
-                why = _why_exact(con, cfg, years, good)
-            if separators.result():
-                why = "a cell has digit separators (1_000), which the CSV reader would accept as a number"
-    if why is None:
-        _write_fast(con, years, good, part, base)
-        why = _inf_or_nan(con, base)
-        cell_rejects = None
+        why = _stage_fast(con, csv_path, columns, header_line, ctx, good, part, base)
+    cell_rejects = None
     if why is not None:
-        _load_wide(con, csv_path, shown, columns, header_line, typed=False)
-        _country_map(con, ctx.countries)
-        _row_table(con, cfg, columns, catalogue, years, typed=False)
+        _load_wide(con, csv_path, shown, columns, header_line)
+        _lookup_tables(con, cfg, ctx.countries.known_codes())
+        _row_table(con, cfg, columns, catalogue, "id_rows")
         con.execute("CREATE OR REPLACE TEMP MACRO quote_col(c) AS '''' || c || ''''")
         cell_rejects = _write_exact(con, cfg, years, good, out_dir, part, base)
     if csv_path != shown:
@@ -545,10 +603,10 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
         "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
         [EXCLUDED, str(rej)]).fetchone()
     skipped = con.execute("SELECT count(*) FROM rows WHERE NOT selected").fetchone()[0]
-    for v in ("wide_rows", "cells"):
+    for v in ("id_rows", "wide_rows", "cells"):
         con.execute(f"DROP VIEW IF EXISTS {v}")
     (out_dir / "_cells.parquet").unlink(missing_ok=True)
-    for t in ("wide", "rows", "dup_rows", "dup_cells", "country_map", "scale"):
+    for t in ("wide", "ids", "rows", "dup_rows", "dup_cells", "country_map", "subset", "scale"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return {"file": f.name, "release": release,
             "last_updated": f.meta.get("last_updated") or _zip_date(shown, cfg),
@@ -581,7 +639,7 @@ def stage(files, ctx: SourceContext, out_dir) -> dict:
                         TO {_lit(str(out_dir / 'classifications.parquet'))} (FORMAT parquet)""")
         samples = [f"{r[0]} row {r[1]}: {r[2]}" for r in con.execute(
             "SELECT file, row, reason FROM read_parquet(?) WHERE NOT starts_with(reason, ?) "
-            "ORDER BY file, row LIMIT ?", [str(out_dir / "rejects.parquet"), EXCLUDED, MAX_SAMPLES]).fetchall()]
+            "ORDER BY file, row, reason LIMIT ?", [str(out_dir / "rejects.parquet"), EXCLUDED, MAX_SAMPLES]).fetchall()]
         con.execute("CHECKPOINT")  # the staged file is complete on disk before the build copies it
     finally:
         con.close()

@@ -368,6 +368,25 @@ def test_the_file_can_live_in_a_folder_named_in_config(tmp_path):
     ("Armenia,ARM,Pop,SP.POP,1_000,2\n", True),                # in a year cell
     ('"Korea, Rep.",KOR,"Pop, 1_2",X.1_2,"1_0",\n', True),     # a quoted year cell, after quoted commas
 ])
+def test_an_underscore_in_a_year_cell_and_only_there_takes_the_exact_path(tmp_path, text, found):
+    """DuckDB's reader takes "1_000" for 1000; the cell rule does not. An underscore in a code or
+    a name is no number and keeps the fast path; in a year cell it sends the file down the exact
+    path, which rejects that cell."""
+    path = tmp_path / "WDICSV.csv"
+    path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2000,2001\n" + text, encoding="utf-8")
+    summary, t = stage(tmp_path, path)
+    assert summary["files"][0]["path"] == ("exact" if found else "fast")
+    assert ("digit separators" in " ".join(summary["warnings"])) is found
+    assert any("_" in r and "is not a number" in r for r in t["rejects"]["reason"]) is found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Armenia,ARM,Pop,SE.AGE.15_24.ZS,1,2\n", False),          # in a code: not a number
+    ("Armenia,ARM,Pop,15_24,1,2\n", False),                    # a code of number characters is still a code
+    ('"Korea, Rep.",KOR,"Pop, 1_2",per_lm.q1_2,5e-05,1.234e+12\n', False),
+    ("Armenia,ARM,Pop,SP.POP,1_000,2\n", True),                # in a year cell
+    ('"Korea, Rep.",KOR,"Pop, 1_2",X.1_2,"1_0",\n', True),     # a quoted year cell, after quoted commas
+])
 def test_digit_separators_are_found_in_year_cells_only_across_read_boundaries(tmp_path, text, found):
     path = tmp_path / "f.csv"
     path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2000,2001\n" + text, encoding="utf-8")
@@ -407,7 +426,8 @@ def test_digit_separators_in_a_year_cell_still_take_the_exact_path_beside_such_c
 
 
 def test_a_line_break_inside_a_name_takes_the_exact_path(tmp_path):
-    # the scan places a hit by counting commas on its line, which a quoted line break would fool
+    # the fast path numbers records, not lines, and its separator scan counts commas line by line:
+    # a quoted line break would fool both
     path = tmp_path / "WDICSV.csv"
     path.write_text(",".join(HEADER) + '\n"Arme\nnia",ARM,Pop,SP.POP.TOTL,1_000,2,3\n', encoding="utf-8")
     summary, t = stage(tmp_path, path)
@@ -515,3 +535,35 @@ def test_bulk_rows_carry_over_from_a_warehouse_that_kept_country_and_indicator_o
         lines = con.execute("SELECT count(*), count(DISTINCT line_id) FROM core.observation_line").fetchone()
     assert got == expected
     assert lines == (4, 4)  # population of ARM, XKX and GEO, and internet use of ARM
+
+
+def test_the_country_codes_known_up_front_answer_as_the_look_up_does():
+    """The fast path resolves codes through known_codes() while the file streams: for every
+    3-letter code it must give what code_to_iso3 gives, and leave out exactly the unknown ones."""
+    import itertools
+    import string
+
+    countries = context_for("wdi_full").countries
+    known = countries.known_codes()
+    assert known["KSV"] == ("XKX", None) and known["WLD"] == (None, "aggregate") and "QQQ" not in known
+    for letters in itertools.product(string.ascii_uppercase, repeat=3):
+        code = "".join(letters)
+        assert known.get(code, (None, None)) == countries.code_to_iso3(code), code
+
+
+def test_the_fast_path_streams_the_file_and_agrees_with_the_exact_path_line_for_line(tmp_path):
+    """The values pass numbers records itself (no table holds the file): every value keeps its
+    line, aggregates and faulty rows write nothing, and a line without a value is not a line."""
+    rows = [*GOOD, ["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "", "", ""],
+            ["Nowhere", "QQQ", "Population, total", "SP.POP.TOTL", "1", "2", "3"],
+            ["Georgia", "GEO", "Individuals using the Internet (% of population)", "IT.NET.USER.ZS", "", "", "40"]]
+    path = write_csv(tmp_path / "WDICSV.csv", rows)
+    fast_summary, fast, exact_summary, exact = _both_paths(tmp_path, path)
+    assert [f["path"] for f in fast_summary["files"]] == ["fast"]
+    assert _rows(fast) == _rows(exact)
+    got = {(r.iso3, r.indicator_id, r.year, r.row): r.value for r in fast["observations"].itertuples()}
+    assert got[("GEO", "wdi.IT.NET.USER.ZS", 2001, 9)] == 40.0
+    assert not {k for k in got if k[0] in ("QQQ", "ECS", "WLD") or k[3] in (4, 5, 7, 8)}
+    with duckdb.connect(str(tmp_path / "fast" / "out" / STAGED_BULK), read_only=True) as con:
+        lines = con.execute("SELECT row, iso3 FROM core.observation_line ORDER BY row").fetchall()
+    assert lines == [(2, "ARM"), (3, "XKX"), (6, "ARM"), (9, "GEO")]

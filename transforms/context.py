@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from digigov.sources import source_config
 from digigov.sources.base import SourceContext, staged_bulk_ddl
 from digigov.transforms.catalogue import catalogue
-from digigov.transforms.countries import resolve_code, resolve_name
+from digigov.transforms.countries import known_codes, resolve_code, resolve_name
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class ConfiguredCountries:
 
     def code_to_iso3(self, code: str) -> tuple[str | None, str | None]:
         return resolve_code(code)
+
+    def known_codes(self) -> dict[str, tuple[str | None, str | None]]:
+        return known_codes()
 
 
 def context_for(source_id: str, **config_overrides) -> SourceContext:

@@ -54,6 +54,17 @@ def resolve_code(code: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def known_codes() -> dict[str, tuple[str | None, str | None]]:
+    """Every upper-case code resolve_code answers, with its answer: a code absent here is one
+    nobody knows. Lets a bulk source resolve country codes while it streams a file rather than
+    after reading it (sources/wdi_full.py)."""
+    cfg = load_config("countries")
+    codes = (set(_library_codes()) | set(cfg.get("extra_economies") or {}) | set(cfg.get("wb_aggregates") or [])
+             | set(cfg.get("legacy_codes") or {}))
+    answers = {c.upper(): resolve_code(c.upper()) for c in codes}
+    return {c: a for c, a in answers.items() if a != (None, None)}
+
+
 def _known_iso3(code: str) -> bool:
     return code.upper() in _library_codes()
 
