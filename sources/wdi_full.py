@@ -2,8 +2,9 @@
 
 15+ million non-empty cells are far too many for the pandas path of the other sources, so this
 module is a BulkSource (sources/base.py): in its `stage`, reading, validation, harmonisation and
-the staged observations all happen inside DuckDB, with Python touching only the header line and
-the ~266 distinct country codes. Every rule of the shared path is still applied to every row and cell:
+the staged observations all happen inside DuckDB, with Python touching only the header line (and
+scanning the bytes for digit separators). Every rule of the shared path is still applied to every
+row and cell:
 
 - file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
   (a fault here fails the file with SourceFileError naming the column);
@@ -13,13 +14,19 @@ the ~266 distinct country codes. Every rule of the shared path is still applied 
 - cell: the value is a finite plain number, the year inside year_min..year_max, the value inside
   the catalogue's scale for curated ids, and (iso3, indicator, year) unique after code mapping.
 
-Two paths apply those rules. The fast path has DuckDB's CSV reader parse the year columns as
-DOUBLE, checks the cell rules on the typed table (a parse failure, inf/nan, a digit separator,
-a value outside its scale, two rows for one key) and, when no cell breaks one, writes the
-observations in a single UNPIVOT straight into the staged DuckDB file. A file where some cell
-breaks a rule is read again as text by the exact path, which names every bad cell in rejects and
-loads the rest; the run log says which path a file took and why. A clean file stages the same
-either way (tested), and real WDI files are clean, so they take the fast path.
+The staged values are narrow: one core.observation_line per good file line (its country,
+indicator and line number) and one core.observation_bulk row (line, year, value) per value.
+
+Two paths apply those rules. The fast path never holds the file: DuckDB's CSV reader streams it
+twice at once, on two cores: the values (year columns DOUBLE, records numbered WITH ORDINALITY,
+the row rules applied as they pass) straight into core.observation_bulk, and the row columns as
+text into a small table of lines; then the cell rules are checked on what was written (inf/nan,
+a year outside the range, a value outside its scale, two lines for one key, digit separators,
+and that the values written are exactly the non-empty cells the text pass counted). A file
+where something breaks one has its part deleted and is read again as text by the exact path,
+which names every bad cell in rejects and loads the rest; the run log says which path a file
+took and why. A clean file stages the same either way (tested), and real WDI files are clean,
+so they take the fast path.
 
 Exclusions of aggregates are recorded as ONE reject record per excluded economy (with its row and
 cell counts), not one per cell: an aggregate is a whole row of the publisher's design, and 45
