@@ -567,3 +567,31 @@ def test_the_fast_path_streams_the_file_and_agrees_with_the_exact_path_line_for_
     with duckdb.connect(str(tmp_path / "fast" / "out" / STAGED_BULK), read_only=True) as con:
         lines = con.execute("SELECT row, iso3 FROM core.observation_line ORDER BY row").fetchall()
     assert lines == [(2, "ARM"), (3, "XKX"), (6, "ARM"), (9, "GEO")]
+
+
+def test_two_files_of_one_source_stage_as_two_parts_whichever_path_each_takes(tmp_path):
+    """A folder holding WDICSV.csv and an older WDI_CSV.zip: two parts, each value on its own
+    file's line. The zip has an `inf` cell, so its values are written by the fast path, deleted
+    and written again by the exact path: the first file's values must be untouched."""
+    from digigov.warehouse.build import build
+
+    snap = tmp_path / "snaps" / "wdi_full"
+    snap.mkdir(parents=True)
+    write_csv(snap / "WDICSV.csv", GOOD)
+    older = [["Armenia", "ARM", "Population, total", "SP.POP.TOTL", "2999999", "inf", ""],
+             ["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "", "", "3700000"]]
+    with zipfile.ZipFile(snap / "WDI_CSV.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo("WDICSV.csv", date_time=(2024, 12, 16, 0, 0, 0)),
+                    write_csv(tmp_path / "older.csv", older).read_bytes())
+    summary = stage_source("wdi_full", str(tmp_path / "snaps"), tmp_path / "work")
+    assert [(f["file"], f["path"]) for f in summary["files"]] == [("WDICSV.csv", "fast"), ("WDI_CSV.zip", "exact")]
+    wh = tmp_path / "wh.duckdb"
+    build(wh, [summary], {"run_id": "t", "status": "ok"}, [])
+    with duckdb.connect(str(wh), read_only=True) as con:
+        got = con.execute("SELECT file, row, iso3, year, value FROM core.observation "
+                          "WHERE indicator_id = 'wdi.SP.POP.TOTL' ORDER BY ALL").fetchall()
+        ids = con.execute("SELECT count(*), count(DISTINCT line_id) FROM core.observation_line").fetchone()
+    assert got == [("WDICSV.csv", 2, "ARM", 1999, 3000000.0), ("WDICSV.csv", 2, "ARM", 2001, 2900000.5),
+                   ("WDICSV.csv", 3, "XKX", 2000, 1700000.0),
+                   ("WDI_CSV.zip", 2, "ARM", 1999, 2999999.0), ("WDI_CSV.zip", 3, "GEO", 2001, 3700000.0)]
+    assert ids[0] == ids[1] == 5  # ARM, XKX, ARM internet of the first file; ARM, GEO of the second
