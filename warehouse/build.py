@@ -323,6 +323,8 @@ def _vintage_verdicts(con) -> list[tuple]:
             with transaction(con):
                 con.execute("DELETE FROM check_vintage.param")
                 con.execute("INSERT INTO check_vintage.param VALUES (?, ?, ?)", [subject, source_id, release])
+                run_script(con, "findings/vintage_values.sql",
+                           {"subject": subject, "source": source_id, "release": release})
             con.execute("SET search_path = 'check_vintage,main'")
             try:
                 status, detail, _ = _verdict(con, checks[finding_id])

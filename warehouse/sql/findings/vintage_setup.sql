@@ -14,13 +14,18 @@ CREATE TABLE check_vintage.param (
     release      VARCHAR NOT NULL
 );
 
+-- The vintage's values of its indicator, filled for each vintage (findings/vintage_values.sql) with
+-- the indicator, source and release as constants: a filter that came from joining `param` instead
+-- reached the 12M bulk values only after joining them to their lines (0.4-0.5 s a check with the
+-- whole WDI file loaded, against 4 ms).
+CREATE TABLE check_vintage.vintage_values (
+    iso3 VARCHAR, country VARCHAR, indicator_id VARCHAR, indicator VARCHAR, year INTEGER,
+    value DOUBLE, unit VARCHAR, source_id VARCHAR, release VARCHAR, is_sample BOOLEAN
+);
+
 CREATE VIEW check_vintage.observations AS
-SELECT o.iso3, o.country, o.indicator_id, i.name AS indicator, o.year, o.value, o.unit,
-       o.source_id, o.release, o.is_sample
-FROM main.observations_all o
-JOIN core.indicator i USING (indicator_id)
-JOIN check_vintage.param p ON o.indicator_id = p.subject
-WHERE o.source_id = p.source_id AND o.release = p.release
+SELECT iso3, country, indicator_id, indicator, year, value, unit, source_id, release, is_sample
+FROM check_vintage.vintage_values
 UNION ALL
 SELECT o.iso3, o.country, o.indicator_id, o.indicator, o.year, o.value, o.unit,
        o.source_id, o.release, o.is_sample
