@@ -457,7 +457,7 @@ def _write_lines(con, good: str, part: int, base: int, valued: str) -> None:
     """The good rows holding a value (`valued`) as core.observation_line: line_id = base + the
     line, unique in the staged file because `base` is past every line id of the files staged
     before. Only lines with a value, so that the lines alone say which country × indicator a
-    release carries (core.observation_series)."""
+    release carries (the build reads the lines, not 12M values, for that)."""
     con.execute(f"""
         INSERT INTO core.observation_line
         SELECT {int(base)} + _row, {int(part)}, _row, iso3, indicator_id FROM rows WHERE {good} AND {valued}""")

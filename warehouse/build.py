@@ -62,7 +62,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         guard = hold_back_drops(con, previous, [s["source_id"] for s in staged if s.get("kind") != "inbox"],
                                 accept_drops or [])
         list_contested(con)
-        observed = [r[0] for r in con.execute("SELECT DISTINCT iso3 FROM core.observation_series").fetchall()]
+        observed = [r[0] for r in con.execute("SELECT iso3 FROM core.observation_row UNION SELECT iso3 FROM core.observation_line").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())

@@ -346,16 +346,6 @@ FROM core.observation_bulk b
 JOIN core.observation_line l USING (line_id)
 JOIN core.observation_part p USING (part_id);
 
--- Which country × indicator each source and release carries, without reading the values: a bulk
--- source's from its lines (a line is written only when it holds a value), 230k rows instead of 12M.
-CREATE VIEW core.observation_series AS
-SELECT DISTINCT iso3, indicator_id, source_id, release
-FROM core.observation_row
-UNION
-SELECT DISTINCT l.iso3, l.indicator_id, p.source_id, p.release
-FROM core.observation_line l
-JOIN core.observation_part p USING (part_id);
-
 CREATE TABLE core.classification (
     iso3      VARCHAR NOT NULL,
     scheme    VARCHAR NOT NULL,   -- e.g. gtmi_group
