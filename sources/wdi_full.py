@@ -420,28 +420,33 @@ def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cf
 def _why_exact(con, cfg: dict, good: str, base: int, separators: bool) -> str | None:
     """After the fast path's write: why some line or cell breaks a rule that only the exact path
     explains (the part is then deleted and the file read again), or None when every cell passes
-    them all. The cells written must also be exactly the non-empty cells of the good lines as
-    the text pass counted them: two readings of the file that disagree send it down the exact
-    path as well."""
+    them all. The values written on each good line must also be exactly its non-empty cells as
+    the text pass counted them: two readings of the file that disagree (a line numbered
+    differently, a cell one reading finds empty) send it down the exact path as well."""
     breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
     if con.execute(f"SELECT count(*) FROM ids WHERE {breaks}").fetchone()[0]:
         return "a name or code holds a line break (line numbers would no longer be the file's)"
     if separators:
         return "a cell has digit separators (1_000), which the CSV reader would take for a number"
     lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
-    written, lines, odd, outside = con.execute(f"""
-        SELECT count(*), count(DISTINCT line_id), count(*) FILTER (WHERE NOT isfinite(value)),
-               count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi})
+    odd, outside = con.execute(f"""
+        SELECT count(*) FILTER (WHERE NOT isfinite(value)), count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi})
         FROM core.observation_bulk WHERE line_id >= ?""", [base]).fetchone()
     if odd:
         return "a year cell holds inf or nan"
     if outside:
         return f"a year column outside {lo}–{hi} holds values"
-    cells, valued = con.execute(f"SELECT coalesce(sum(n_cells), 0), count(*) FILTER (WHERE n_cells > 0) "
-                                f"FROM rows WHERE {good}").fetchone()
-    if (written, lines) != (cells, valued):
-        return (f"its numeric and text readings disagree ({written:,} values on {lines:,} lines against "
-                f"{cells:,} non-empty cells on {valued:,} lines)")
+    # line by line: the values written on each line = its non-empty cells as the text pass read them
+    differ, example = con.execute(f"""
+        SELECT count(*), min(line_id - {int(base)})
+        FROM (SELECT line_id, count(*) AS n FROM core.observation_bulk WHERE line_id >= {int(base)} GROUP BY line_id) w
+        FULL JOIN (SELECT {int(base)} + _row AS line_id, n_cells AS n FROM rows WHERE {good} AND n_cells > 0) t
+          USING (line_id)
+        WHERE w.n IS DISTINCT FROM t.n""").fetchone()
+    if differ:
+        lines = "1 line" if differ == 1 else f"{differ:,} lines"
+        return (f"its numeric and text readings disagree on {lines} (the first: line {example}): "
+                "the values written are not the non-empty cells read")
     if con.execute(f"""
             SELECT count(*) FROM core.observation_bulk b
             JOIN (SELECT {int(base)} + _row AS line_id, lo, hi FROM rows

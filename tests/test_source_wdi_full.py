@@ -595,3 +595,22 @@ def test_two_files_of_one_source_stage_as_two_parts_whichever_path_each_takes(tm
                    ("WDICSV.csv", 3, "XKX", 2000, 1700000.0),
                    ("WDI_CSV.zip", 2, "ARM", 1999, 2999999.0), ("WDI_CSV.zip", 3, "GEO", 2001, 3700000.0)]
     assert ids[0] == ids[1] == 5  # ARM, XKX, ARM internet of the first file; ARM, GEO of the second
+
+
+def test_values_the_text_pass_does_not_account_for_send_the_file_down_the_exact_path(tmp_path, monkeypatch):
+    """The safety net of the streamed path: if the two readings ever disagree about a line (here
+    the values pass is made to lose line 2's values), the part is deleted and the exact path
+    stages the file, with the same result as if the fast path had been off."""
+    streamed = wdi_full._stream_values
+
+    def losing_a_line(cur, csv_path, columns, header_line, cfg, base):
+        streamed(cur, csv_path, columns, header_line, cfg, base)
+        cur.execute("DELETE FROM core.observation_bulk WHERE line_id = ?", [base + 2])
+
+    path = write_csv(tmp_path / "WDICSV.csv", GOOD)
+    _, exact = stage(tmp_path / "exact", path, fast_path=False)
+    monkeypatch.setattr(wdi_full, "_stream_values", losing_a_line)
+    summary, fast = stage(tmp_path / "fast", path)
+    assert summary["files"][0]["path"] == "exact"
+    assert "disagree on 1 line (the first: line 2)" in summary["warnings"][0]
+    assert _rows(fast) == _rows(exact)
