@@ -361,13 +361,16 @@ def test_the_file_can_live_in_a_folder_named_in_config(tmp_path):
         stage_source("wdi_full", None, tmp_path / "work2", config_overrides={"snapshot_dir": str(tmp_path / "nowhere")})
 
 
-@pytest.mark.parametrize("text, found", [
+SEPARATOR_LINES = [
     ("Armenia,ARM,Pop,SE.AGE.15_24.ZS,1,2\n", False),          # in a code: not a number
     ("Armenia,ARM,Pop,15_24,1,2\n", False),                    # a code of number characters is still a code
     ('"Korea, Rep.",KOR,"Pop, 1_2",per_lm.q1_2,5e-05,1.234e+12\n', False),
     ("Armenia,ARM,Pop,SP.POP,1_000,2\n", True),                # in a year cell
     ('"Korea, Rep.",KOR,"Pop, 1_2",X.1_2,"1_0",\n', True),     # a quoted year cell, after quoted commas
-])
+]
+
+
+@pytest.mark.parametrize("text, found", SEPARATOR_LINES)
 def test_an_underscore_in_a_year_cell_and_only_there_takes_the_exact_path(tmp_path, text, found):
     """DuckDB's reader takes "1_000" for 1000; the cell rule does not. An underscore in a code or
     a name is no number and keeps the fast path; in a year cell it sends the file down the exact
@@ -380,13 +383,7 @@ def test_an_underscore_in_a_year_cell_and_only_there_takes_the_exact_path(tmp_pa
     assert any("_" in r and "is not a number" in r for r in t["rejects"]["reason"]) is found
 
 
-@pytest.mark.parametrize("text, found", [
-    ("Armenia,ARM,Pop,SE.AGE.15_24.ZS,1,2\n", False),          # in a code: not a number
-    ("Armenia,ARM,Pop,15_24,1,2\n", False),                    # a code of number characters is still a code
-    ('"Korea, Rep.",KOR,"Pop, 1_2",per_lm.q1_2,5e-05,1.234e+12\n', False),
-    ("Armenia,ARM,Pop,SP.POP,1_000,2\n", True),                # in a year cell
-    ('"Korea, Rep.",KOR,"Pop, 1_2",X.1_2,"1_0",\n', True),     # a quoted year cell, after quoted commas
-])
+@pytest.mark.parametrize("text, found", SEPARATOR_LINES)
 def test_digit_separators_are_found_in_year_cells_only_across_read_boundaries(tmp_path, text, found):
     path = tmp_path / "f.csv"
     path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2000,2001\n" + text, encoding="utf-8")
