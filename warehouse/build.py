@@ -18,6 +18,7 @@ import pandas as pd
 from digigov.errors import WarehouseError
 from digigov.sources.base import STAGED_BULK, staged_bulk_ddl
 from digigov.warehouse.dictionary import write_comments
+from digigov.warehouse import readiness_reuse
 from digigov.warehouse.guard import hold_back_drops, with_guard
 from digigov.warehouse.sqlfiles import SQL_DIR, columns as _columns, run_script, sql, transaction
 from digigov.transforms.assessment import (dimension_indicators_table, dimensions_table, institutions_table,
@@ -235,22 +236,28 @@ def load_assessment(con) -> None:
 def load_readiness(con) -> None:
     """Readiness per country, dimension and reference year (digigov.transforms.readiness), from the
     values in force, the countries and the real survey answers (warehouse/sql/readiness/); and the
-    method itself, in words, from the same `Method` object, so the extract describes this run."""
+    method itself, in words, from the same `Method` object, so the extract describes this run.
+    A result computed from the very same inputs by an earlier build is reused
+    (warehouse/readiness_reuse.py)."""
     direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
     method = load_method(direction)
     values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
     countries = con.execute(sql("readiness/countries.sql")).df()
     survey = con.execute(sql("readiness/survey.sql")).df()
-    result = compute_readiness(values, countries, survey, method)
     con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [method.w_evidence, method.w_survey, method.medium_from, method.high_from, method.priority_gaps,
                  method.window_years, method.min_share, method.uncertainty.draws, method.uncertainty.seed])
     _insert(con, "core.readiness_method", method_parameters(method))
     _insert(con, "core.readiness_concept", method_concepts(method))
+    key = readiness_reuse.result_key(method, values, countries, survey)
+    if readiness_reuse.reuse(con, key):  # the same inputs as an earlier build: the same result
+        return
+    result = compute_readiness(values, countries, survey, method)
     _insert(con, "core.readiness", result.cells)
     _insert(con, "core.readiness_component", result.components)
     _insert(con, "core.readiness_goalpost", result.goalposts)
     _insert(con, "core.readiness_sensitivity", result.sensitivity)
+    readiness_reuse.keep(con, key)
 
 
 def evaluate_findings(con) -> list[str]:
