@@ -501,7 +501,7 @@ def test_rows_carry_over_from_a_warehouse_of_digigov_0_1(tmp_path):
 
 
 def test_bulk_rows_carry_over_from_a_warehouse_that_kept_country_and_indicator_on_every_value(tmp_path):
-    """digigov 0.3 stored each bulk value with its country, indicator and file line (no
+    """Before the narrow storage each bulk value carried its country, indicator and file line (no
     core.observation_line): a run that keeps wdi_full (--only another source) must carry every
     value over from such a warehouse, on the line it came from."""
     from digigov.warehouse.build import build
@@ -511,15 +511,15 @@ def test_bulk_rows_carry_over_from_a_warehouse_that_kept_country_and_indicator_o
     new = tmp_path / "new.duckdb"
     build(tmp_path / "a.building", [_staged(tmp_path, "a", two)], {"run_id": "a", "status": "ok"}, [])
     publish(tmp_path / "a.building", new)
-    with duckdb.connect(str(new)) as con:  # rewrite its bulk rows in the 0.3 layout
+    with duckdb.connect(str(new)) as con:  # rewrite its bulk rows in the former layout
         expected = con.execute("SELECT iso3, indicator_id, year, value, file, row FROM core.observation "
                                "ORDER BY ALL").fetchall()
-        con.execute("CREATE TABLE core.bulk_v03 AS SELECT l.iso3, l.indicator_id, b.year, b.value, "
+        con.execute("CREATE TABLE core.bulk_wide AS SELECT l.iso3, l.indicator_id, b.year, b.value, "
                     "l.row::BIGINT AS row, l.part_id FROM core.observation_bulk b JOIN core.observation_line l USING (line_id)")
         con.execute("DROP VIEW core.observation CASCADE")
         con.execute("DROP TABLE core.observation_bulk")
         con.execute("DROP TABLE core.observation_line")
-        con.execute("ALTER TABLE core.bulk_v03 RENAME TO observation_bulk")
+        con.execute("ALTER TABLE core.bulk_wide RENAME TO observation_bulk")
         con.execute("CREATE VIEW core.observation AS SELECT b.iso3, b.indicator_id, b.year, b.value, p.source_id, "
                     "p.release, p.is_sample, p.file, b.row FROM core.observation_bulk b "
                     "JOIN core.observation_part p USING (part_id)")

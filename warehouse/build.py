@@ -63,7 +63,8 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         guard = hold_back_drops(con, previous, [s["source_id"] for s in staged if s.get("kind") != "inbox"],
                                 accept_drops or [])
         list_contested(con)
-        observed = [r[0] for r in con.execute("SELECT iso3 FROM core.observation_row UNION SELECT iso3 FROM core.observation_line").fetchall()]
+        observed = [r[0] for r in con.execute("SELECT iso3 FROM core.observation_row UNION "
+                                              "SELECT iso3 FROM core.observation_line").fetchall()]
         _insert(con, "core.country", countries_table(observed))
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
@@ -426,7 +427,8 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                 con.execute(f"INSERT INTO core.{table} ({cols}) SELECT {cols} FROM prev.core.{old} "
                             "WHERE source_id = ?", [source_id])
             if _columns(con, "core.observation_part", "prev"):
-                # a warehouse of digigov 0.3 and before kept country and indicator on every bulk value
+                # a warehouse written before the bulk values were stored narrow (2026-12-01) kept the
+                # country and indicator on every bulk value
                 script = "carry_bulk.sql" if _columns(con, "core.observation_line", "prev") else "carry_bulk_wide.sql"
                 run_script(con, f"assemble/{script}",
                            {"offset": _next_part(con), "line_offset": _next_line(con), "source": source_id})

@@ -1,6 +1,7 @@
--- carry_bulk.sql for a previous warehouse of digigov 0.3 and before, whose core.observation_bulk
--- carried the country, indicator and file line on every value (no core.observation_line): its
--- lines are rebuilt from the distinct (part, line, country, indicator) of the source's values.
+-- carry_bulk.sql for a previous warehouse written before the bulk values were stored narrow
+-- (2026-12-01), whose core.observation_bulk carried the country, indicator and file line on every
+-- value (no core.observation_line): its lines are rebuilt from the distinct (part, line, country,
+-- indicator) of the source's values.
 -- Parameters: $offset (the first free part id), $line_offset (the first free line id), $source.
 INSERT INTO core.observation_part
 SELECT part_id + $offset, source_id, release, is_sample, file
