@@ -226,7 +226,8 @@ def _reader(csv_path: Path, columns: list[str], header_line: int, typed: bool) -
 
 
 def _filled(column: str) -> str:
-    """1 when a text cell holds something, else 0 (an empty field is NULL, a quoted one '')."""
+    """1 when a text cell holds something other than spaces, else 0 (empty fields, quoted or not,
+    read as NULL)."""
     return f"coalesce(trim({_q(column)}) <> '', false)::INTEGER"
 
 
