@@ -43,3 +43,40 @@ def test_countries_table_carries_subregion_and_membership():
     assert len(t[t["un_member"]]) == 193
     assert t.loc["KAZ", "un_subregion"] == "Central Asia" and t.loc["GEO", "un_subregion"] == "Western Asia"
     assert t.loc["XKX", "name"] == "Kosovo" and not t.loc["XKX", "un_member"]
+
+
+def test_two_threads_filling_the_country_code_cache_at_once_both_succeed(tmp_path, monkeypatch):
+    """Sources staged in threads (--task-runner threads) on an empty cache all look the codes up
+    at once: each writes the cache file and renames it into place. Both must succeed; with one
+    temporary name per process the second rename found its file already moved and the source
+    failed. The renames are held until both threads have written, so the race always happens."""
+    import os
+    import threading
+
+    from digigov.transforms import countries
+
+    monkeypatch.setenv("DIGIGOV_CACHE", str(tmp_path / "cache"))
+    both_written = threading.Barrier(2, timeout=30)
+    real_replace = os.replace
+
+    def replace_when_both_have_written(src, dst):
+        both_written.wait()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(countries.os, "replace", replace_when_both_have_written)
+    results, errors = [], []
+
+    def look_up():
+        try:
+            results.append(countries._library_codes.__wrapped__())
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever the thread raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=look_up) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 2 and results[0] == results[1] and "ARM" in results[0]
+    cached = list((tmp_path / "cache" / "countries").iterdir())
+    assert [p.suffix for p in cached] == [".json"]  # one file, no temporary one left behind

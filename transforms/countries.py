@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 
 import pandas as pd
 
@@ -82,7 +83,7 @@ def _library_codes() -> frozenset[str]:
         pass
     codes = sorted(_hdx().countriesdata(use_live=False)["countries"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(codes), encoding="utf-8")
     os.replace(tmp, path)
     return frozenset(codes)
@@ -151,7 +152,7 @@ def country_infos(codes: list[str]) -> dict[str, dict]:
     if missing:
         known.update({c: country_info(c) for c in missing})
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)  # a reader sees the old table or the new one, never half of one
     return {c: known[c] for c in codes}
