@@ -103,6 +103,7 @@ def method_sheet(con) -> Sheet:
                   TEXT_COLUMNS, uncertainty, key="uncertainty"),
         ],
         contents=CONTENTS,
+        page_breaks=("concepts", "goalposts", "uncertainty"),  # each long table starts a page: no header left alone
         freeze_header=False,   # four tables: freezing the first one's header would hide the others
         repeat_header=False,
     )
