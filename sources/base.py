@@ -136,8 +136,8 @@ class BulkSource:
     """A file validated and staged inside DuckDB.
 
     `stage(files, ctx, out_dir)` writes out_dir/STAGED_BULK (tables core.observation_line and
-    core.observation_bulk of `ctx.staged_bulk_ddl`, part_id = the file's index, line ids unique) and out_dir/{rejects,classifications}.parquet
-    (the columns of the shared path), and returns {"files": [one record per file with file,
+    core.observation_bulk of `ctx.staged_bulk_ddl`, part_id = the file's index, line ids unique)
+    and out_dir/{rejects,classifications}.parquet (the columns of the shared path), and returns {"files": [one record per file with file,
     release, last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected",
     "rows_invalid", "reject_samples", "warnings"}."""
 

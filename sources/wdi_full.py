@@ -238,7 +238,8 @@ def _load_wide(con, csv_path: Path, shown: Path, columns: list[str], header_line
     SourceFileError."""
     con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE wide AS SELECT * FROM {_reader(csv_path, columns, header_line, False)}")
+        text = _reader(csv_path, columns, header_line, False)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE wide AS SELECT * FROM {text}")
     except duckdb.Error as exc:
         raise SourceFileError(shown, f"not a readable CSV: {str(exc).splitlines()[0]}",
                               "every line must have as many fields as the header; re-download it") from None

@@ -181,7 +181,6 @@ def _charts(ex: Extract, codes: list[str], index_blocks: dict[str, Block], focus
     return charts
 
 
-
 def profile(ex: Extract, sh: Shared, codes: list[str], index_blocks: dict[str, Block], *,
             name: str, focus_index: int | None) -> Sheet:
     """A country's profile; with several codes (the comparators), their headline indices, GTMI and
