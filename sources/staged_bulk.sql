@@ -7,10 +7,16 @@
 -- line table. A large source writes these tables straight into its staged DuckDB file
 -- (sources/wdi_full.py, declared by sources/base.py), and the warehouse build starts from a copy
 -- of that file, so the rows are written once. Read them through core.observation.
+--
+-- A line id holds its part in its top bits: line_id = part_id * 2^48 + k, k < 2^48 unique within
+-- the part (the file line on the exact path; on the fast path a 48-bit hash of the line's country
+-- and indicator codes, checked unique, which lets the values pass find a line without numbering
+-- the file, and so run on every core). Parts shift as a whole (copy, carry-over) by adding
+-- offset * 2^48.
 CREATE SCHEMA IF NOT EXISTS core;
 
 CREATE TABLE IF NOT EXISTS core.observation_line (
-    line_id      INTEGER NOT NULL,   -- unique in the file: the key of the values
+    line_id      BIGINT NOT NULL,    -- part_id * 2^48 + k: the key of the values
     part_id      INTEGER NOT NULL,
     row          INTEGER,            -- the line of the source file a user sees
     iso3         VARCHAR NOT NULL,
@@ -18,7 +24,7 @@ CREATE TABLE IF NOT EXISTS core.observation_line (
 );
 
 CREATE TABLE IF NOT EXISTS core.observation_bulk (
-    line_id      INTEGER NOT NULL,
+    line_id      BIGINT NOT NULL,
     year         INTEGER NOT NULL,
     value        DOUBLE NOT NULL
 );

@@ -2,8 +2,8 @@
 
 15+ million non-empty cells are far too many for the pandas path of the other sources, so this
 module is a BulkSource (sources/base.py): in its `stage`, reading, validation, harmonisation and
-the staged observations all happen inside DuckDB, with Python touching only the header line (and
-scanning the bytes for digit separators). Every rule of the shared path is still applied to every
+the staged observations all happen inside DuckDB, with Python touching only the header line.
+Every rule of the shared path is still applied to every
 row and cell:
 
 - file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
@@ -18,11 +18,12 @@ The staged values are narrow: one core.observation_line per good file line (its 
 indicator and line number) and one core.observation_bulk row (line, year, value) per value.
 
 Two paths apply those rules. The fast path never holds the file: DuckDB's CSV reader streams it
-twice at once, on two cores: the values (year columns DOUBLE, records numbered WITH ORDINALITY,
-the row rules applied as they pass) straight into core.observation_bulk, and the row columns as
-text into a small table of lines; then the cell rules are checked on what was written (inf/nan,
-a year outside the range, a value outside its scale, two lines for one key, digit separators,
-and that the values written are exactly the non-empty cells the text pass counted). A file
+twice at once: the values (year columns DOUBLE, each line's id computed from its codes, the row
+rules applied as they pass) straight into core.observation_bulk, on every core, and the row
+columns as text, numbered WITH ORDINALITY (on one core), into a small table of lines; then the
+cell rules are checked on what was written (inf/nan, a year outside the range, a value outside its
+scale, two lines for one key, an underscore in a year cell, and that the values written under each
+line's id are exactly the non-empty cells the text pass counted). A file
 where something breaks one has its part deleted and is read again as text by the exact path,
 which names every bad cell in rejects and loads the rest; the run log says which path a file
 took and why. A clean file stages the same either way (tested), and real WDI files are clean,
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from digigov.errors import FetchError, SourceFileError
+from digigov.errors import ConfigError, FetchError, SourceFileError
 from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, SourceContext
 from digigov.sources.http import get_bytes
 from digigov.sources.wdi_bulk import TRAILING, YEAR, header_columns
@@ -174,43 +175,7 @@ def _connect(out_dir: Path, ctx: SourceContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_DIGIT = bytes(1 if 48 <= b <= 57 else 0 for b in range(256))
-_NUMBER = re.compile(rb"[0-9_.eE+\- ]*")  # every character a number cell may hold
-
-
-def _separator_in_year_cell(path: Path, id_fields: set[int], chunk_size: int = 16 << 20) -> bool:
-    """Whether a year cell holds a digit, '_', digit. DuckDB's CSV reader takes "1_000" as 1000
-    while the cell rule says it is not a number, so such a file takes the exact path. The same
-    pattern in an id column (SE.AGE.15_24.ZS, per_lm_alllm.ben_q1_2) is no number and does not
-    count: a hit inside a field holding a letter is skipped (a year cell like that fails the
-    typed read anyway); a hit in a field of number characters is placed by the number of commas
-    outside quotes before it on its line (a line break inside a quoted field is caught later,
-    see _why_exact). bytes.find runs at memory speed; a regex over 270 MB took 5 s."""
-    tail = b""
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(chunk_size)
-            block = tail + chunk
-            end = len(block) if not chunk else block.rfind(b"\n") + 1  # whole lines only
-            if end == 0 and chunk:
-                tail = block
-                continue
-            pos = block.find(b"_", 0, end)
-            while pos != -1:
-                if 0 < pos < end - 1 and _DIGIT[block[pos - 1]] and _DIGIT[block[pos + 1]]:
-                    left = max(block.rfind(b",", 0, pos), block.rfind(b'"', 0, pos), block.rfind(b"\n", 0, pos)) + 1
-                    right = min((i for i in (block.find(b",", pos, end), block.find(b'"', pos, end),
-                                             block.find(b"\n", pos, end)) if i != -1), default=end)
-                    if _NUMBER.fullmatch(block, left, right):
-                        start = block.rfind(b"\n", 0, pos) + 1
-                        field = sum(p.count(b",") for p in block[start:pos].split(b'"')[0::2])
-                        if field not in id_fields:
-                            return True
-                    pos = right  # the rest of this field is placed already
-                pos = block.find(b"_", pos + 1, end)
-            if not chunk:
-                return False
-            tail = block[end:]
+READ_BUFFER = 8 << 20  # bytes per CSV reading buffer (DuckDB's default, 32 MB, cost ~100 MB more at 15M cells)
 
 
 def _reader(csv_path: Path, columns: list[str], header_line: int, typed: bool) -> str:
@@ -222,7 +187,35 @@ def _reader(csv_path: Path, columns: list[str], header_line: int, typed: bool) -
     spec = "{" + ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in kind.items()) + "}"
     return (f"read_csv({_lit(str(csv_path))}, header = false, skip = {header_line}, columns = {spec}, "
             "delim = ',', quote = '\"', escape = '\"', auto_detect = false, null_padding = false, "
-            "encoding = 'utf-8')")
+            f"encoding = 'utf-8', buffer_size = {READ_BUFFER})")
+
+
+LINE_BITS = 48  # a line id is part_id * 2^48 + k (sources/staged_bulk.sql)
+
+
+def _part_range(part: int) -> tuple[int, int]:
+    """The line ids of a part: [first, end)."""
+    return int(part) << LINE_BITS, (int(part) + 1) << LINE_BITS
+
+
+COUNTRY_BITS = 12  # of a fast-path line id's 48: the country's place among the known codes (< 4096)
+
+
+def _fast_key(part: int, country: str, icode: str) -> str:
+    """The fast path's line id, from the line itself (SQL expressions: `country`, the code's
+    place in country_map; `icode`, the trimmed indicator code): the part, the country, and a
+    36-bit hash of the indicator code. So the values pass needs no line numbers (which would
+    keep it on one core), and a country's lines keep ids close together, as the file keeps them
+    (row groups of one country stay prunable when a query asks for a few countries). Two good
+    lines with the same id send the file down the exact path (_why_exact)."""
+    hashed = LINE_BITS - COUNTRY_BITS
+    return (f"(({int(part)}::BIGINT << {LINE_BITS}) | ({country}::BIGINT << {hashed})"
+            f" | (hash({icode}) >> {64 - hashed})::BIGINT)")
+
+
+def _exact_key(part: int, row: str) -> str:
+    """The exact path's line id: the part and the file line."""
+    return f"(({int(part)}::BIGINT << {LINE_BITS}) | {row})"
 
 
 def _filled(column: str) -> str:
@@ -262,8 +255,11 @@ def _lookup_tables(con, cfg: dict, known: dict[str, tuple[str | None, str | None
     """The TEMP tables the row rules join, on this cursor (temp tables are per cursor):
     country_map, every code the country look-up knows (~300, so that codes resolve while the
     file streams), and subset, the configured indicator codes when they are not `all`."""
-    con.execute("CREATE OR REPLACE TEMP TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR)")
-    rows = [(code, *answer) for code, answer in known.items()]
+    con.execute("CREATE OR REPLACE TEMP TABLE country_map (code VARCHAR, iso3 VARCHAR, kind VARCHAR, n INTEGER)")
+    if len(known) >= 1 << COUNTRY_BITS:
+        raise ConfigError("config/countries.yaml", [f"{len(known)} known country codes: a wdi_full line id has room "
+                                                    f"for {1 << COUNTRY_BITS} (COUNTRY_BITS in sources/wdi_full.py)"])
+    rows = [(code, *answer, n) for n, (code, answer) in enumerate(sorted(known.items()))]
     if rows:
         _insert_rows(con, "country_map", rows)
     if cfg.get("indicators", "all") != "all":
@@ -305,10 +301,10 @@ def _row_reason(cfg: dict, columns: list[str]) -> str:
                END"""
 
 
-def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, source: str) -> None:
-    """One line per published row of `source` (id_rows, or ids on the fast path): the mapped
-    iso3, whether its indicator is kept, the first row rule it breaks (NULL = a good row) and
-    its number of non-empty year cells."""
+def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, source: str, key: str) -> None:
+    """One line per published row of `source` (id_rows, or ids on the fast path): its line id
+    (`key`, an expression over `w`), the mapped iso3, whether its indicator is kept, the first
+    row rule it breaks (NULL = a good row) and its number of non-empty year cells."""
     ids = [(k, v.get("scale_min"), v.get("scale_max")) for k, v in catalogue.items()]
     con.execute("CREATE OR REPLACE TEMP TABLE scale (indicator_id VARCHAR, lo DOUBLE, hi DOUBLE)")
     if ids:
@@ -316,7 +312,7 @@ def _row_table(con, cfg: dict, columns: list[str], catalogue: dict, source: str)
     prefix = _lit(cfg["id_prefix"])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE rows AS
-        SELECT w._row, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
+        SELECT w._row, {key} AS line_id, w."Country Name" AS cname, trim(w."Country Code") AS ccode,
                w."Indicator Name" AS iname, trim(w."Indicator Code") AS icode,
                m.iso3, m.kind, {prefix} || trim(w."Indicator Code") AS indicator_id,
                s.lo, s.hi, {_selected(cfg)} AS selected, {_trailing(columns)} AS trailing,
@@ -394,108 +390,116 @@ def _cells_table(con, cfg: dict, years: list[str], good: str, out_dir: Path) -> 
 
 def _read_ids(con, csv_path: Path, columns: list[str], header_line: int) -> None:
     """The fast path's row pass, as text: TEMP table `ids` with each line's row columns (not its
-    values) and its number of non-empty year cells (an empty field, quoted or not, is NULL)."""
+    values), its number of non-empty year cells (an empty field, quoted or not, is NULL) and
+    whether a year cell holds an underscore: DuckDB's reader takes "1_000" for 1000 while the
+    cell rule says it is no number, so such a file takes the exact path (an underscore in a
+    code, SE.AGE.15_24.ZS, is no number and does not count)."""
     keep = ", ".join(_q(c) for c in columns if not YEAR.fullmatch(c))
-    cells = " + ".join(f"({_q(y)} IS NOT NULL)::INTEGER" for y in columns if YEAR.fullmatch(y)) or "0"
+    years = [c for c in columns if YEAR.fullmatch(c)]
+    cells = " + ".join(f"({_q(y)} IS NOT NULL)::INTEGER" for y in years) or "0"
+    underscore = " OR ".join(f"contains({_q(y)}, '_')" for y in years) or "false"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE ids AS
-        SELECT ordinality + {header_line} AS _row, {keep}, {cells} AS n_cells
+        SELECT ordinality + {header_line} AS _row, {keep}, {cells} AS n_cells, coalesce({underscore}, false) AS _sep
         FROM {_reader(csv_path, columns, header_line, False)} WITH ORDINALITY""")
 
 
-def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cfg: dict, base: int) -> None:
+def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cfg: dict, part: int) -> None:
     """Every non-empty cell of the good lines, streamed from the CSV reader (year columns
-    DOUBLE) into core.observation_bulk as (line, year, value). The row rules are applied as the
-    file streams, so no table ever holds the file and the peak memory stays near DuckDB's own."""
+    DOUBLE) into core.observation_bulk as (line, year, value). The row rules are applied and
+    each line's id computed from the line itself as the file streams, so DuckDB reads, unpivots
+    and writes on every core and no table ever holds the file."""
     years = [c for c in columns if YEAR.fullmatch(c)]
     cols = ", ".join(_q(y) for y in years)
+    key = _fast_key(part, "m.n", 'trim(w."Indicator Code")')
     cur.execute(f"""
         INSERT INTO core.observation_bulk
-        SELECT {int(base)} + _row, CAST(col AS INTEGER), value
-        FROM (UNPIVOT (SELECT w.ordinality + {header_line} AS _row, {", ".join("w." + _q(y) for y in years)}
-                       FROM {_reader(csv_path, columns, header_line, True)} WITH ORDINALITY AS w
+        SELECT line_id, CAST(col AS INTEGER), value
+        FROM (UNPIVOT (SELECT {key} AS line_id, {", ".join("w." + _q(y) for y in years)}
+                       FROM {_reader(csv_path, columns, header_line, True)} AS w
                        LEFT JOIN country_map m ON m.code = upper(trim(w."Country Code"))
                        WHERE {_selected(cfg)} AND m.iso3 IS NOT NULL AND ({_row_reason(cfg, columns)}) IS NULL)
               ON {cols} INTO NAME col VALUE value)""")
 
 
-def _why_exact(con, cfg: dict, good: str, base: int, separators: bool) -> str | None:
+def _why_exact(con, cfg: dict, good: str, part: int) -> str | None:
     """After the fast path's write: why some line or cell breaks a rule that only the exact path
     explains (the part is then deleted and the file read again), or None when every cell passes
-    them all. The values written on each good line must also be exactly its non-empty cells as
-    the text pass counted them: two readings of the file that disagree (a line numbered
-    differently, a cell one reading finds empty) send it down the exact path as well."""
+    them all. The values written under each good line's id must also be exactly its non-empty
+    cells as the text pass counted them: two readings of the file that disagree (a line keyed
+    differently, a cell one reading finds empty) send it down the exact path as well. The
+    values are scanned once, grouped by line."""
     breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
     if con.execute(f"SELECT count(*) FROM ids WHERE {breaks}").fetchone()[0]:
         return "a name or code holds a line break (line numbers would no longer be the file's)"
-    if separators:
-        return "a cell has digit separators (1_000), which the CSV reader would take for a number"
+    if con.execute("SELECT count(*) FROM ids WHERE _sep").fetchone()[0]:
+        return "a year cell holds an underscore, as digit separators do (1_000), which the CSV reader would take for a number"
+    if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
+        return "two rows carry the same country and indicator (a legacy code and its successor)"
+    if con.execute(f"SELECT count(*) - count(DISTINCT line_id) FROM rows WHERE {good}").fetchone()[0]:
+        return "two lines' codes hash to the same line id"
     lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
-    odd, outside = con.execute(f"""
-        SELECT count(*) FILTER (WHERE NOT isfinite(value)), count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi})
-        FROM core.observation_bulk WHERE line_id >= ?""", [base]).fetchone()
+    first, end = _part_range(part)
+    odd, outside, differ, example, scaled = con.execute(f"""
+        WITH written AS (
+            SELECT line_id, count(*) AS n, min(value) AS least, max(value) AS most,
+                   count(*) FILTER (WHERE NOT isfinite(value)) AS odd,
+                   count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi}) AS outside
+            FROM core.observation_bulk WHERE line_id >= {first} AND line_id < {end} GROUP BY line_id),
+        read AS (SELECT line_id, _row, n_cells AS n, lo, hi FROM rows WHERE {good} AND n_cells > 0)
+        SELECT coalesce(sum(w.odd), 0), coalesce(sum(w.outside), 0),
+               count(*) FILTER (WHERE w.n IS DISTINCT FROM r.n),
+               min(r._row) FILTER (WHERE w.n IS DISTINCT FROM r.n),
+               count(*) FILTER (WHERE w.least < r.lo OR w.most > r.hi)
+        FROM written w FULL JOIN read r USING (line_id)""").fetchone()
     if odd:
         return "a year cell holds inf or nan"
     if outside:
         return f"a year column outside {lo}–{hi} holds values"
-    # line by line: the values written on each line = its non-empty cells as the text pass read them
-    differ, example = con.execute(f"""
-        SELECT count(*), min(line_id - {int(base)})
-        FROM (SELECT line_id, count(*) AS n FROM core.observation_bulk WHERE line_id >= {int(base)} GROUP BY line_id) w
-        FULL JOIN (SELECT {int(base)} + _row AS line_id, n_cells AS n FROM rows WHERE {good} AND n_cells > 0) t
-          USING (line_id)
-        WHERE w.n IS DISTINCT FROM t.n""").fetchone()
     if differ:
         lines = "1 line" if differ == 1 else f"{differ:,} lines"
-        return (f"its numeric and text readings disagree on {lines} (the first: line {example}): "
+        first_line = f"line {example}" if example is not None else "values under an id no line has"
+        return (f"its numeric and text readings disagree on {lines} (the first: {first_line}): "
                 "the values written are not the non-empty cells read")
-    if con.execute(f"""
-            SELECT count(*) FROM core.observation_bulk b
-            JOIN (SELECT {int(base)} + _row AS line_id, lo, hi FROM rows
-                  WHERE {good} AND (lo IS NOT NULL OR hi IS NOT NULL)) r USING (line_id)
-            WHERE b.value < r.lo OR b.value > r.hi""").fetchone()[0]:
+    if scaled:
         return "a value is outside its indicator's scale"
-    if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
-        return "two rows carry the same country and indicator (a legacy code and its successor)"
     return None
 
 
-def _write_lines(con, good: str, part: int, base: int, valued: str) -> None:
-    """The good rows holding a value (`valued`) as core.observation_line: line_id = base + the
-    line, unique in the staged file because `base` is past every line id of the files staged
-    before. Only lines with a value, so that the lines alone say which country × indicator a
-    release carries (the build reads the lines, not 12M values, for that)."""
+def _write_lines(con, good: str, part: int, valued: str) -> None:
+    """The good rows holding a value (`valued`) as core.observation_line. Only lines with a
+    value, so that the lines alone say which country × indicator a release carries (the build
+    reads the lines, not 12M values, for that)."""
     con.execute(f"""
         INSERT INTO core.observation_line
-        SELECT {int(base)} + _row, {int(part)}, _row, iso3, indicator_id FROM rows WHERE {good} AND {valued}""")
+        SELECT line_id, {int(part)}, _row, iso3, indicator_id FROM rows WHERE {good} AND {valued}""")
 
 
-def _delete_part(con, base: int) -> None:
+def _delete_part(con, part: int) -> None:
+    first, end = _part_range(part)
     for table in ("observation_bulk", "observation_line"):
-        con.execute(f"DELETE FROM core.{table} WHERE line_id >= ?", [base])
+        con.execute(f"DELETE FROM core.{table} WHERE line_id >= ? AND line_id < ?", [first, end])
 
 
 def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: SourceContext,
-                good: str, part: int, base: int) -> str | None:
-    """The fast path: two passes over the file at the same time, each on its own core, the
-    values streamed into core.observation_bulk (a second cursor, in a thread: DuckDB releases
-    the GIL) and the row columns into `ids`. Returns why the file must take the exact path
-    instead (its part deleted), or None when it is staged."""
+                good: str, part: int) -> str | None:
+    """The fast path: two passes over the file at the same time, the values streamed into
+    core.observation_bulk on every core (a second cursor, in a thread: DuckDB releases the GIL)
+    and the row columns read as text into `ids`, numbered, on one. Returns why the file must
+    take the exact path instead (its part deleted), or None when it is staged."""
     cfg = ctx.config
     cur = con.cursor()
-    failed, separators = None, False
+    failed = None
     known = ctx.countries.known_codes()
     try:
         _lookup_tables(con, cfg, known)
         _lookup_tables(cur, cfg, known)
         with ThreadPoolExecutor(1) as pool:
-            values = pool.submit(_stream_values, cur, csv_path, columns, header_line, cfg, base)
+            values = pool.submit(_stream_values, cur, csv_path, columns, header_line, cfg, part)
             try:
-                # the row pass, the separator scan and the rows table are done sooner than the values
                 _read_ids(con, csv_path, columns, header_line)
-                id_fields = {i for i, c in enumerate(columns) if c in cfg["id_columns"]}
-                separators = _separator_in_year_cell(csv_path, id_fields)
-                _row_table(con, cfg, columns, ctx.catalogue, "ids")
+                _row_table(con, cfg, columns, ctx.catalogue, "ids",
+                           _fast_key(part, "m.n", 'trim(w."Indicator Code")'))
             except duckdb.Error as exc:
                 failed = exc
             try:
@@ -505,17 +509,17 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
     finally:
         cur.close()
     if failed is not None:
-        _delete_part(con, base)
+        _delete_part(con, part)
         return f"the CSV reader could not read it with numeric year columns ({str(failed).splitlines()[0]})"
-    why = _why_exact(con, cfg, good, base, separators)
+    why = _why_exact(con, cfg, good, part)
     if why is not None:
-        _delete_part(con, base)
+        _delete_part(con, part)
         return why
-    _write_lines(con, good, part, base, "n_cells > 0")
+    _write_lines(con, good, part, "n_cells > 0")
     return None
 
 
-def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, part: int, base: int) -> str:
+def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, part: int) -> str:
     """The text table: check every cell (sources of the reasons), write the good ones to the
     staged observations and return the SELECT of the cell rejects (bad or duplicated cells)."""
     _cells_table(con, cfg, years, good, out_dir)
@@ -529,11 +533,12 @@ def _write_exact(con, cfg: dict, years: list[str], good: str, out_dir: Path, par
         SELECT d._row, d.year, k.lines FROM d JOIN k USING (iso3, indicator_id, year)""")
     con.execute(f"""
         INSERT INTO core.observation_bulk
-        SELECT {int(base)} + c._row, c.year, c.value
+        SELECT {_exact_key(part, "c._row")}, c.year, c.value
         FROM cells c
         WHERE NOT c.bad AND NOT EXISTS (SELECT 1 FROM dup_cells d WHERE d._row = c._row AND d.year = c.year)""")
-    _write_lines(con, good, part, base, f"{int(base)} + _row IN (SELECT line_id FROM core.observation_bulk "
-                                         f"WHERE line_id >= {int(base)})")
+    first, end = _part_range(part)
+    _write_lines(con, good, part, f"line_id IN (SELECT line_id FROM core.observation_bulk "
+                                  f"WHERE line_id >= {first} AND line_id < {end})")
     # Lines whose cells need explaining in rejects: a bad cell, or a duplicated one.
     explain = f"{good} AND (_row IN (SELECT _row FROM cells WHERE bad) OR _row IN (SELECT _row FROM dup_cells))"
     return f"""
@@ -560,17 +565,16 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     years = [c for c in columns if YEAR.fullmatch(c)]
     release = release_of(shown, ctx, f.meta)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
-    base = con.execute("SELECT coalesce(max(line_id) + 1, 0) FROM core.observation_line").fetchone()[0]
     why = None if cfg.get("fast_path", True) else "fast_path is off in the config"
     if why is None:
-        why = _stage_fast(con, csv_path, columns, header_line, ctx, good, part, base)
+        why = _stage_fast(con, csv_path, columns, header_line, ctx, good, part)
     cell_rejects = None
     if why is not None:
         _load_wide(con, csv_path, shown, columns, header_line)
         _lookup_tables(con, cfg, ctx.countries.known_codes())
-        _row_table(con, cfg, columns, catalogue, "id_rows")
+        _row_table(con, cfg, columns, catalogue, "id_rows", _exact_key(part, "w._row"))
         con.execute("CREATE OR REPLACE TEMP MACRO quote_col(c) AS '''' || c || ''''")
-        cell_rejects = _write_exact(con, cfg, years, good, out_dir, part, base)
+        cell_rejects = _write_exact(con, cfg, years, good, out_dir, part)
     if csv_path != shown:
         csv_path.unlink(missing_ok=True)  # the extracted member is in the database now
 
@@ -612,7 +616,8 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
               GROUP BY icode ORDER BY icode)
         TO {_lit(str(ind))} (FORMAT parquet)""")
 
-    loaded = con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id >= ?", [base]).fetchone()[0]
+    loaded = con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id >= ? AND line_id < ?",
+                         list(_part_range(part))).fetchone()[0]
     rejected, invalid = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT starts_with(reason, ?)) FROM read_parquet(?)",
         [EXCLUDED, str(rej)]).fetchone()

@@ -165,10 +165,6 @@ def _next_part(con) -> int:
     return con.execute("SELECT coalesce(max(part_id) + 1, 0) FROM core.observation_part").fetchone()[0]
 
 
-def _next_line(con) -> int:
-    return con.execute("SELECT coalesce(max(line_id) + 1, 0) FROM core.observation_line").fetchone()[0]
-
-
 def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
     """Load one staged source's files and its file records.
 
@@ -184,7 +180,7 @@ def load_staged(con, s: dict, run_id: str, seeded: bool = False) -> None:
         if not seeded:
             con.execute("ATTACH ? AS staged_bulk (READ_ONLY)", [str(d / STAGED_BULK)])
             try:
-                run_script(con, "assemble/copy_bulk.sql", {"offset": offset, "line_offset": _next_line(con)})
+                run_script(con, "assemble/copy_bulk.sql", {"offset": offset})
             finally:
                 con.execute("DETACH staged_bulk")
     with transaction(con):  # a source's few loads: one commit
@@ -430,8 +426,7 @@ def carry_over(con, source_id: str, error: str | None, previous: Path | None) ->
                 # a warehouse written before the bulk values were stored narrow (2026-12-01) kept the
                 # country and indicator on every bulk value
                 script = "carry_bulk.sql" if _columns(con, "core.observation_line", "prev") else "carry_bulk_wide.sql"
-                run_script(con, f"assemble/{script}",
-                           {"offset": _next_part(con), "line_offset": _next_line(con), "source": source_id})
+                run_script(con, f"assemble/{script}", {"offset": _next_part(con), "source": source_id})
             cols = sorted((_columns(con, "core.source_file") & _columns(con, "core.source_file", "prev"))
                           - {"stale", "error"})
             stale, err = ("true", "?") if error else ("stale", "error")

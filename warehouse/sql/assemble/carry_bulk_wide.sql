@@ -2,14 +2,14 @@
 -- (2026-12-01), whose core.observation_bulk carried the country, indicator and file line on every
 -- value (no core.observation_line): its lines are rebuilt from the distinct (part, line, country,
 -- indicator) of the source's values.
--- Parameters: $offset (the first free part id), $line_offset (the first free line id), $source.
+-- Parameters: $offset (the first free part id), $source.
 INSERT INTO core.observation_part
 SELECT part_id + $offset, source_id, release, is_sample, file
 FROM prev.core.observation_part
 WHERE source_id = $source;
 
 INSERT INTO core.observation_line
-SELECT $line_offset + row_number() OVER (ORDER BY part_id, row, iso3, indicator_id) - 1,
+SELECT ((part_id + $offset)::BIGINT << 48) | row_number() OVER (PARTITION BY part_id ORDER BY row, iso3, indicator_id),
        part_id + $offset, row, iso3, indicator_id
 FROM (SELECT DISTINCT part_id, row, iso3, indicator_id
       FROM prev.core.observation_bulk
