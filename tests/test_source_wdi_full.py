@@ -603,3 +603,74 @@ def test_values_the_text_pass_does_not_account_for_send_the_file_down_the_exact_
     assert summary["files"][0]["path"] == "exact"
     assert "disagree on 1 line (the first: line 2)" in summary["warnings"][0]
     assert _rows(fast) == _rows(exact)
+
+
+def test_two_good_lines_whose_ids_clash_send_the_file_down_the_exact_path(tmp_path, monkeypatch):
+    """A fast-path line id hashes the indicator code: were two good lines of a file to get the
+    same id (here the hash is made to ignore the code), their values could not be told apart,
+    so the file takes the exact path, with the same result as if the fast path had been off."""
+    path = write_csv(tmp_path / "WDICSV.csv", GOOD)
+    _, exact = stage(tmp_path / "exact", path, fast_path=False)
+    keyed = wdi_full._fast_key
+    monkeypatch.setattr(wdi_full, "_fast_key", lambda part, country, icode: keyed(part, country, "'one code'"))
+    summary, fast = stage(tmp_path / "fast", path)
+    assert summary["files"][0]["path"] == "exact"
+    assert "hash to the same line id" in summary["warnings"][0]
+    assert _rows(fast) == _rows(exact)
+
+
+def test_line_ids_hold_their_part_and_keep_a_country_together(tmp_path):
+    """Fast-path line ids: the part in the top bits, then the country's place among the known
+    codes, so that one country's lines sit in one range of ids (its values stay prunable)."""
+    summary, _ = stage(tmp_path, write_csv(tmp_path / "WDICSV.csv", GOOD))
+    assert summary["files"][0]["path"] == "fast"
+    with duckdb.connect(str(tmp_path / "out" / STAGED_BULK), read_only=True) as con:
+        lines = con.execute("SELECT line_id, part_id, iso3 FROM core.observation_line ORDER BY row").fetchall()
+        orphans = con.execute("SELECT count(*) FROM core.observation_bulk WHERE line_id NOT IN "
+                              "(SELECT line_id FROM core.observation_line)").fetchone()[0]
+    assert orphans == 0 and len(lines) == 3
+    assert all(line_id >> wdi_full.LINE_BITS == part == 0 for line_id, part, _ in lines)
+    hashed = wdi_full.LINE_BITS - wdi_full.COUNTRY_BITS
+    arm = {line_id >> hashed for line_id, _, iso3 in lines if iso3 == "ARM"}
+    assert len(arm) == 1 and arm != {line_id >> hashed for line_id, _, iso3 in lines if iso3 == "XKX"}
+
+
+def test_more_known_country_codes_than_a_line_id_holds_fail_with_the_reason(tmp_path, monkeypatch):
+    from digigov.errors import ConfigError
+
+    monkeypatch.setattr(wdi_full, "COUNTRY_BITS", 4)  # room for 16 codes; the look-up knows ~300
+    with pytest.raises(ConfigError, match="known country codes: a wdi_full line id has room for 16"):
+        stage(tmp_path, write_csv(tmp_path / "WDICSV.csv", GOOD))
+
+
+def test_bulk_rows_carry_over_from_a_warehouse_whose_line_ids_were_file_lines(tmp_path):
+    """Until 2026-12-02 a line id was a small number (the file line plus an offset), with no part
+    in it. Carried over beside a newly staged bulk source (which seeds the build as part 0), each
+    carried line gets an id of its new part and keeps its values; no id is used twice."""
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
+
+    two = [*GOOD, ["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "4", "", "5"]]
+    old = tmp_path / "old.duckdb"
+    build(tmp_path / "a.building", [_staged(tmp_path, "a", two)], {"run_id": "a", "status": "ok"}, [])
+    publish(tmp_path / "a.building", old)
+    query = "SELECT source_id, iso3, indicator_id, year, value, file, row FROM core.observation ORDER BY ALL"
+    with duckdb.connect(str(old)) as con:  # the former ids: 1000 + the file line
+        expected = con.execute(query).fetchall()
+        con.execute("CREATE TEMP TABLE ids AS SELECT line_id AS old, 1000 + row AS new FROM core.observation_line")
+        con.execute("UPDATE core.observation_bulk b SET line_id = i.new FROM ids i WHERE b.line_id = i.old")
+        con.execute("UPDATE core.observation_line l SET line_id = i.new FROM ids i WHERE l.line_id = i.old")
+        assert con.execute("SELECT max(line_id) FROM core.observation_line").fetchone()[0] < 1100
+    other = _staged(tmp_path, "b", [["Georgia", "GEO", "Population, total", "SP.POP.TOTL", "7", "", ""]])
+    other["source_id"] = "wdi_full_other"  # a second large source, staged this run
+    other["files"][0]["source_id"] = "wdi_full_other"
+    counts = build(tmp_path / "b.building", [other], {"run_id": "b", "status": "ok"}, [],
+                   previous=old, kept=["wdi_full"])
+    with duckdb.connect(str(tmp_path / "b.building"), read_only=True) as con:
+        got = con.execute(query).fetchall()
+        ids = con.execute("SELECT count(*), count(DISTINCT line_id), count(*) FILTER (WHERE line_id >> 48 <> part_id), "
+                          "count(DISTINCT part_id) FROM core.observation_line").fetchone()
+    assert [r for r in got if r[0] == "wdi_full"] == expected
+    assert [r[1:5] for r in got if r[0] == "wdi_full_other"] == [("GEO", "wdi.SP.POP.TOTL", 1999, 7.0)]
+    assert ids == (5, 5, 0, 2)  # 4 carried lines and the new one, each id of its own part
+    assert counts["observations"] == len(expected) + 1
