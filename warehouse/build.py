@@ -11,6 +11,7 @@ import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -70,17 +71,23 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.indicator", indicators_table())
         register_extra_indicators(con, staged, [*(failed or {}), *(kept or [])], previous)
         con.execute(sql("aggregates.sql"))
-        with transaction(con):  # many small statements: one commit (warehouse/sqlfiles.py)
-            load_assessment(con)
-            problems = run_checks(con)
-        changes = record_changes(con, previous)
-        runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
-                             for r in [*history, _finished(with_guard(run, guard))]]).reindex(columns=RUN_COLUMNS)
-        runs = runs.drop_duplicates("run_id", keep="last")
-        _insert(con, "core.run", runs)
-        with transaction(con):
-            con.execute(sql("views.sql"))
-        write_comments(con)  # the data dictionary, in the catalogue (warehouse/sql/dictionary.yaml)
+        # Readiness is computed in a thread (pandas and numpy) while DuckDB does the checks, the
+        # changes, the views and the dictionary, none of which reads it; the findings come after.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            with transaction(con):  # many small statements: one commit (warehouse/sqlfiles.py)
+                load_assessment(con)
+                finish_readiness = start_readiness(con, pool)
+                problems = run_checks(con)
+            changes = record_changes(con, previous)
+            runs = pd.DataFrame([{**r, "sources": json.dumps(r.get("sources"), default=str)}
+                                 for r in [*history, _finished(with_guard(run, guard))]]).reindex(columns=RUN_COLUMNS)
+            runs = runs.drop_duplicates("run_id", keep="last")
+            _insert(con, "core.run", runs)
+            with transaction(con):
+                con.execute(sql("views.sql"))
+            write_comments(con)  # the data dictionary, in the catalogue (warehouse/sql/dictionary.yaml)
+            with transaction(con):
+                finish_readiness()
         contradictions = evaluate_findings(con)
         counts = dict(con.execute(sql("assemble/counts.sql")).fetchall())
         counts["check_problems"] = problems
@@ -212,8 +219,8 @@ def _insert_files(con, files: pd.DataFrame) -> None:
 
 
 def load_assessment(con) -> None:
-    """The needs-assessment layer: framework and reference data from config, then readiness scores
-    (from the indicators and the survey answers loaded with the sources)."""
+    """The needs-assessment layer: framework and reference data from config (readiness scores
+    follow from it and the data: start_readiness)."""
     _insert(con, "core.dimension", dimensions_table())
     known = {r[0] for r in con.execute("SELECT indicator_id FROM core.indicator").fetchall()}
     _insert(con, "core.dimension_indicator", dimension_indicators_table(known))
@@ -227,15 +234,22 @@ def load_assessment(con) -> None:
     _insert(con, "core.institution", institutions_table())
     _insert(con, "core.finding", study_findings_table())
     _insert_files(con, pd.DataFrame([study_source_record()]))
-    load_readiness(con)
 
 
 def load_readiness(con) -> None:
+    """Readiness per country, dimension and reference year, computed and written now."""
+    start_readiness(con)()
+
+
+def start_readiness(con, pool: ThreadPoolExecutor | None = None) -> Callable[[], None]:
     """Readiness per country, dimension and reference year (digigov.transforms.readiness), from the
     values in force, the countries and the real survey answers (warehouse/sql/readiness/); and the
     method itself, in words, from the same `Method` object, so the extract describes this run.
     A result computed from the very same inputs by an earlier build is reused
-    (warehouse/readiness_reuse.py)."""
+    (warehouse/readiness_reuse.py). The inputs are read and the method written now; the result is
+    computed in `pool` when one is given (it reads no table), and written by the step returned,
+    which the caller runs when it needs the result (and which raises what the computation
+    raised)."""
     direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
     method = load_method(direction)
     values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
@@ -248,13 +262,22 @@ def load_readiness(con) -> None:
     _insert(con, "core.readiness_concept", method_concepts(method))
     key = readiness_reuse.result_key(method, values, countries, survey)
     if readiness_reuse.reuse(con, key):  # the same inputs as an earlier build: the same result
-        return
-    result = compute_readiness(values, countries, survey, method)
-    _insert(con, "core.readiness", result.cells)
-    _insert(con, "core.readiness_component", result.components)
-    _insert(con, "core.readiness_goalpost", result.goalposts)
-    _insert(con, "core.readiness_sensitivity", result.sensitivity)
-    readiness_reuse.keep(con, key)
+        return lambda: None
+    if pool is None:
+        computed = compute_readiness(values, countries, survey, method)
+        result = lambda: computed  # noqa: E731
+    else:
+        result = pool.submit(compute_readiness, values, countries, survey, method).result
+
+    def finish() -> None:
+        done = result()
+        _insert(con, "core.readiness", done.cells)
+        _insert(con, "core.readiness_component", done.components)
+        _insert(con, "core.readiness_goalpost", done.goalposts)
+        _insert(con, "core.readiness_sensitivity", done.sensitivity)
+        readiness_reuse.keep(con, key)
+
+    return finish
 
 
 def evaluate_findings(con) -> list[str]:
