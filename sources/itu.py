@@ -30,7 +30,6 @@ import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
-from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text
 
 SOURCE_ID = "itu"
@@ -55,6 +54,8 @@ def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
 
     DataHub sits behind a CDN that answers outages and bot checks with an HTML page and status 200,
     so the body itself is checked: an HTML page, or a CSV without the expected header, is refused."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     data = get_bytes(base_url, session=session)
     head = data[:4000].decode("utf-8-sig", errors="replace")
     if head.lstrip()[:1] == "<" or "<html" in head[:500].lower():

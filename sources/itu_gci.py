@@ -18,7 +18,6 @@ import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
-from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records, records_frame
 
 SOURCE_ID = "itu_gci"
@@ -40,6 +39,8 @@ def _header_problem(header: list[str], expected: list[str]) -> str | None:
 
 def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Ask the Data360 API for the configured series as CSV; refuse a body without its header."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     cfg = ctx.config
     codes = ",".join(cfg["indicator_codes"])
     url = f"{base_url.rstrip('/')}/data?DATABASE_ID={cfg['database_id']}&INDICATOR={codes}&format=csv&top=2000"

@@ -28,7 +28,6 @@ import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
-from digigov.sources.http import get_bytes
 from digigov.sources.text import decode_text, records_frame
 
 SOURCE_ID = "owid_broadband"
@@ -58,6 +57,8 @@ def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download the chart's CSV today and store it under a name carrying this month's vintage;
     refuse a body whose first line is not the configured grapher header (an HTML page, the newer
     data-package layout)."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     data = get_bytes(base_url, session=session)
     first = data[:2000].decode("utf-8-sig", errors="replace").splitlines()[:1]
     header = next(csv.reader(first)) if first else []

@@ -16,7 +16,6 @@ import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, melt_wide
-from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records, records_frame
 
 SOURCE_ID = "un_egov"
@@ -48,6 +47,8 @@ def year_of(path: Path) -> int:
 
 def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download every configured survey year; refuse any body that is not the egovkb CSV."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     cfg = ctx.config
     payloads = {}
     for year in cfg["years"]:

@@ -22,7 +22,6 @@ import pandera.pandas as pa
 
 from digigov.errors import DigigovError, FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, LastGood, Mapped, SourceContext, TableSource, observation_frame
-from digigov.sources.http import get_bytes
 
 SOURCE_ID = "wb_api"
 # <WDI code>[__<note>].json. Every WDI code contains a dot, so manifest.json never matches.
@@ -238,6 +237,8 @@ def fetch_indicator(base_url: str, code: str, countries: str, per_page: int, max
     any fault raises FetchError and nothing of this indicator is returned. An answer with no data
     is stored as such only when the `last_good` snapshot has no value of the indicator either:
     otherwise it is refused (FetchError), since replacing values with nothing is a loss, not news."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     url = f"{base_url.rstrip('/')}/country/{countries}/indicator/{code}"
     bodies, pages, number, last = [], [], 1, 1
     while number <= last:

@@ -16,7 +16,6 @@ import pandera.pandas as pa
 
 from digigov.errors import FetchError, SourceFileError
 from digigov.sources.base import VALUE_COLUMN, Mapped, SourceContext, TableSource, observation_frame
-from digigov.sources.http import get_bytes
 from digigov.sources.text import csv_records, records_frame
 
 SOURCE_ID = "wb_gtmi_data360"
@@ -50,6 +49,8 @@ def _header_problem(header: list[str], fixed: list[str]) -> str | None:
 def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download every configured export; refuse a body whose first line is not the Data360 header
     (an HTML error page, a rate-limit notice, another layout)."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     cfg = ctx.config
     payloads = {}
     for name in cfg["files"]:

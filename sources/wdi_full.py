@@ -51,7 +51,6 @@ import duckdb
 
 from digigov.errors import ConfigError, FetchError, SourceFileError
 from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, SourceContext
-from digigov.sources.http import get_bytes
 from digigov.sources.wdi_bulk import TRAILING, YEAR, header_columns
 
 SOURCE_ID = "wdi_full"
@@ -134,6 +133,8 @@ def last_updated_of(path: Path, ctx: SourceContext) -> str | None:
 
 def fetch(ctx: SourceContext, base_url: str, session=None) -> dict[str, bytes]:
     """Download WDI_CSV.zip; refuse anything that is not a zip holding the data member."""
+    from digigov.sources.http import get_bytes  # requests and urllib3 (0.12 s): imported to fetch, not to stage
+
     cfg = ctx.config
     name = cfg["download_file"]
     url = f"{base_url.rstrip('/')}/{name}"

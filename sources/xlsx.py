@@ -17,7 +17,6 @@ import pandas as pd
 import python_calamine
 
 from digigov.errors import FetchError, SourceFileError
-from digigov.sources.http import get_bytes
 
 XLSX_MAGIC = b"PK\x03\x04"  # an xlsx workbook is a zip archive
 
@@ -27,6 +26,8 @@ def fetch_xlsx(cfg: dict, base_url: str, session=None) -> dict[str, bytes]:
 
     World Bank download links answer with an HTML page (200) when a file moves, so the zip
     signature and the configured sheet are checked before anything is stored."""
+    from digigov.sources.http import get_bytes  # requests: imported to fetch, not to stage
+
     payloads = {}
     for name in cfg["files"]:
         data = get_bytes(f"{base_url.rstrip('/')}/{name}", session=session)
