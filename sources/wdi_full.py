@@ -437,7 +437,7 @@ def _why_exact(con, cfg: dict, good: str, part: int) -> str | None:
         return "a year cell holds an underscore, as digit separators do (1_000), which the CSV reader would take for a number"
     if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
         return "two rows carry the same country and indicator (a legacy code and its successor)"
-    if con.execute(f"SELECT count(*) - count(DISTINCT line_id) FROM rows WHERE {good}").fetchone()[0]:
+    if con.execute(f"SELECT count(*) - count(DISTINCT line_id) FROM rows WHERE {good} AND n_cells > 0").fetchone()[0]:
         return "two lines' codes hash to the same line id"
     lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
     first, end = _part_range(part)
