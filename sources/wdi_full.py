@@ -41,7 +41,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor

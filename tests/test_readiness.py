@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from digigov.transforms.readiness import compute, load_method
-from digigov.warehouse.build import load_readiness
-from digigov.warehouse.sqlfiles import sql
+from digigov.warehouse.build import load_readiness, readiness_inputs
 from tests.conftest import query
 
 FOCUS = ("ARM", "AZE", "GEO", "KAZ", "KGZ", "TJK", "UZB")
@@ -224,8 +223,7 @@ def test_the_studys_conclusion_is_checked_on_every_reference_year(warehouse):
 
 def _inputs(warehouse, method):
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
-        return values, con.execute(sql("readiness/countries.sql")).df(), con.execute(sql("readiness/survey.sql")).df()
+        return readiness_inputs(con, max(method.reference_years))
 
 
 def test_the_uncertainty_analysis_is_reproducible_and_seeded(warehouse):

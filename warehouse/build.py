@@ -70,7 +70,8 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         _insert(con, "core.country_group", group_members_table())
         _insert(con, "core.indicator", indicators_table())
         register_extra_indicators(con, staged, [*(failed or {}), *(kept or [])], previous)
-        con.execute(sql("aggregates.sql"))
+        aggregated = [r[0] for r in con.execute("SELECT indicator_id FROM core.indicator WHERE aggregate").fetchall()]
+        con.execute(sql("aggregates.sql"), {"aggregated": aggregated})
         # Readiness is computed in a thread (pandas and numpy) while DuckDB does the checks, the
         # changes, the views and the dictionary, none of which reads it; the findings come after.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -241,6 +242,14 @@ def load_readiness(con) -> None:
     start_readiness(con)()
 
 
+def readiness_inputs(con, last_year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The values in force of the mapped series up to `last_year`, the countries and the real survey
+    answers (warehouse/sql/readiness/)."""
+    mapped = [r[0] for r in con.execute("SELECT DISTINCT indicator_id FROM core.dimension_indicator").fetchall()]
+    return (con.execute(sql("readiness/values.sql"), {"last_year": last_year, "mapped": mapped}).df(),
+            con.execute(sql("readiness/countries.sql")).df(), con.execute(sql("readiness/survey.sql")).df())
+
+
 def start_readiness(con, pool: ThreadPoolExecutor | None = None) -> Callable[[], None]:
     """Readiness per country, dimension and reference year (digigov.transforms.readiness), from the
     values in force, the countries and the real survey answers (warehouse/sql/readiness/); and the
@@ -252,9 +261,7 @@ def start_readiness(con, pool: ThreadPoolExecutor | None = None) -> Callable[[],
     raised)."""
     direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
     method = load_method(direction)
-    values = con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df()
-    countries = con.execute(sql("readiness/countries.sql")).df()
-    survey = con.execute(sql("readiness/survey.sql")).df()
+    values, countries, survey = readiness_inputs(con, max(method.reference_years))
     con.execute("INSERT INTO core.readiness_param VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [method.w_evidence, method.w_survey, method.medium_from, method.high_from, method.priority_gaps,
                  method.window_years, method.min_share, method.uncertainty.draws, method.uncertainty.seed])

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from digigov.transforms.readiness import compute, load_method
-from digigov.warehouse.sqlfiles import sql
+from digigov.warehouse.build import readiness_inputs
 
 DRAWS = (0, 250, 1000, 4000)
 
@@ -41,8 +41,7 @@ def main(argv: list[str]) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         direction = dict(con.execute("SELECT indicator_id, coalesce(higher_is_better, true) FROM core.indicator").fetchall())
         method = dataclasses.replace(method, direction=direction)
-        inputs = (con.execute(sql("readiness/values.sql"), {"last_year": max(method.reference_years)}).df(),
-                  con.execute(sql("readiness/countries.sql")).df(), con.execute(sql("readiness/survey.sql")).df())
+        inputs = readiness_inputs(con, max(method.reference_years))
     print("| draws | cells | readiness step (median s) | added by the draws (s) |")
     print("|---:|---:|---:|---:|")
     base = None
