@@ -75,6 +75,7 @@ def build(target: Path, staged: list[dict], run: dict, history: list[dict],
         # Readiness is computed in a thread (pandas and numpy) while DuckDB does the checks, the
         # changes, the views and the dictionary, none of which reads it; the findings come after.
         with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(int)  # start its thread now, not when the readiness needs it
             with transaction(con):  # many small statements: one commit (warehouse/sqlfiles.py)
                 load_assessment(con)
                 finish_readiness = start_readiness(con, pool)
