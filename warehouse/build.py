@@ -385,11 +385,15 @@ def record_changes(con, previous: Path | None) -> list[str]:
     except duckdb.Error:
         return []
     try:
-        con.execute(sql("changes.sql"))
+        run_script(con, "changes_fingerprints.sql")
+        differ = [r[0] for r in con.execute("SELECT indicator_id FROM change_differ").fetchall()]
+        con.execute(sql("changes.sql"), {"differ": differ})
     except duckdb.Error as exc:
         con.execute("INSERT INTO core.change VALUES ('not compared', 'previous warehouse', ?)",
                     [str(exc).splitlines()[0]])
     finally:
+        for table in ("change_new", "change_old", "change_differ"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute("DETACH prev")
     return [f"{kind}: {item}" + (f" ({detail})" if detail else "")
             for kind, item, detail in con.execute("SELECT * FROM core.change ORDER BY 1, 2").fetchall()]
