@@ -3,8 +3,7 @@
 15+ million non-empty cells are far too many for the pandas path of the other sources, so this
 module is a BulkSource (sources/base.py): in its `stage`, reading, validation, harmonisation and
 the staged observations all happen inside DuckDB, with Python touching only the header line.
-Every rule of the shared path is still applied to every
-row and cell:
+Every rule of the shared path is still applied to every row and cell:
 
 - file: header = the id columns, then 4-digit year columns, optionally one empty trailing column
   (a fault here fails the file with SourceFileError naming the column);
@@ -23,11 +22,10 @@ rules applied as they pass) straight into core.observation_bulk, on every core, 
 columns as text, numbered WITH ORDINALITY (on one core), into a small table of lines; then the
 cell rules are checked on what was written (inf/nan, a year outside the range, a value outside its
 scale, two lines for one key, an underscore in a year cell, and that the values written under each
-line's id are exactly the non-empty cells the text pass counted). A file
-where something breaks one has its part deleted and is read again as text by the exact path,
-which names every bad cell in rejects and loads the rest; the run log says which path a file
-took and why. A clean file stages the same either way (tested), and real WDI files are clean,
-so they take the fast path.
+line's id are exactly the non-empty cells the text pass counted). A file where something breaks
+one has its part deleted and is read again as text by the exact path, which names every bad cell
+in rejects and loads the rest; the run log says which path a file took and why. A clean file
+stages the same either way (tested), and real WDI files are clean, so they take the fast path.
 
 Exclusions of aggregates are recorded as ONE reject record per excluded economy (with its row and
 cell counts), not one per cell: an aggregate is a whole row of the publisher's design, and 45
@@ -433,7 +431,8 @@ def _why_exact(con, cfg: dict, good: str, part: int) -> str | None:
     if con.execute(f"SELECT count(*) FROM ids WHERE {breaks}").fetchone()[0]:
         return "a name or code holds a line break (line numbers would no longer be the file's)"
     if con.execute("SELECT count(*) FROM ids WHERE _sep").fetchone()[0]:
-        return "a year cell holds an underscore, as digit separators do (1_000), which the CSV reader would take for a number"
+        return ("a year cell holds an underscore, as digit separators do (1_000), which the CSV reader "
+                "would take for a number")
     if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
         return "two rows carry the same country and indicator (a legacy code and its successor)"
     if con.execute(f"SELECT count(*) - count(DISTINCT line_id) FROM rows WHERE {good} AND n_cells > 0").fetchone()[0]:
