@@ -9,10 +9,10 @@
 -- of that file, so the rows are written once. Read them through core.observation.
 --
 -- A line id holds its part in its top bits: line_id = part_id * 2^48 + k, k < 2^48 unique within
--- the part (the file line on the exact path; on the fast path a 48-bit hash of the line's country
--- and indicator codes, checked unique, which lets the values pass find a line without numbering
--- the file, and so run on every core). Parts shift as a whole (copy, carry-over) by adding
--- offset * 2^48.
+-- the part: the file line on the exact path; on the fast path the country's place among the known
+-- codes * 2^36 + a 36-bit hash of the indicator code, checked unique, which lets the values pass
+-- find a line without numbering the file, and so run on every core (sources/wdi_full.py). Parts
+-- shift as a whole (copy, carry-over) by adding offset * 2^48.
 CREATE SCHEMA IF NOT EXISTS core;
 
 CREATE TABLE IF NOT EXISTS core.observation_line (
