@@ -39,6 +39,19 @@ def cache_dir() -> Path:
     return Path(env).resolve() if env else home() / "cache"
 
 
+def stage_workers() -> int:
+    """How many processes a local run stages its sources in: DIGIGOV_STAGE_WORKERS, else two on a
+    machine of two cores or more (one on one core). 1 stages them one after another in the run's
+    own process."""
+    env = os.environ.get("DIGIGOV_STAGE_WORKERS", "").strip()
+    if not env:
+        return min(2, os.cpu_count() or 1)
+    if not env.isdigit() or int(env) < 1:
+        raise ConfigError("DIGIGOV_STAGE_WORKERS", [f"{env!r} is not a number of processes: use 1 (no worker "
+                                                    "process), 2, …"])
+    return int(env)
+
+
 def fetched_snapshots() -> Path:
     """Where --online stores what it downloads; later offline runs prefer these to the embedded ones."""
     return home() / "snapshots"

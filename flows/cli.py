@@ -153,7 +153,7 @@ def engine_of(args) -> str:
     engine = "local" if args.local else env or "prefect"
     if engine == "local" and args.task_runner:
         raise UsageError("--task-runner chooses where Prefect runs the per-source tasks, and a local run has no "
-                         "Prefect: it stages the sources in this process, one after another. Drop --task-runner, "
+                         "Prefect: it stages the sources itself (DIGIGOV_STAGE_WORKERS processes). Drop --task-runner, "
                          "or run without --local (and without DIGIGOV_ENGINE=local)")
     return engine
 
@@ -188,7 +188,9 @@ def cmd_run(args) -> int:
 
 def local_refresh():
     from digigov.flows.local import refresh
+    from digigov.settings import stage_workers
 
+    stage_workers()  # a bad DIGIGOV_STAGE_WORKERS stops the run before it starts, naming it
     return refresh
 
 

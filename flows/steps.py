@@ -12,12 +12,22 @@ from digigov.transforms.fetch import fetch_snapshot
 from digigov.transforms.stage import stage_source
 from digigov.warehouse.build import build
 
-__all__ = ["fetch", "stage", "build"]  # build: warehouse/build.py as it is
+__all__ = ["fetch", "reused", "stage", "build"]  # build: warehouse/build.py as it is
 
 
 def fetch(source_id: str) -> str:
     """Download a source as its newest snapshot; raises FetchError when the download fails."""
     return str(fetch_snapshot(source_id))
+
+
+def reused(source_id: str, snapshots: str | None, work_dir: str, inbox: str | None = None) -> dict | None:
+    """What `stage` would return when it can reuse a source's staged rows as they are, else None
+    (nothing is staged): cheap, it reads the snapshot's checksums only."""
+    try:
+        return stage_source(source_id, snapshots, work_dir, cache_dir=cache_dir() / "staged", inbox=inbox,
+                            reuse_only=True)
+    except DigigovError as exc:
+        return {"source_id": source_id, "error": str(exc)}
 
 
 def stage(source_id: str, snapshots: str | None, work_dir: str, inbox: str | None = None) -> dict:

@@ -136,11 +136,13 @@ def _inbox_files(folder: Path) -> list[SnapshotFile]:
 
 def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path,
                  cache_dir: str | Path | None = None, inbox: str | Path | None = None,
-                 config_overrides: dict | None = None) -> dict:
+                 config_overrides: dict | None = None, reuse_only: bool = False) -> dict | None:
     """Stage every file of a source; return a JSON-able summary for the build.
 
     With `cache_dir`, staged rows are kept under a fingerprint of input, code and config
     (stage_key): an unchanged source is not read or validated again, its rows are reused.
+    `reuse_only` returns those reused rows' summary, or None when there are none (nothing is
+    staged): an engine learns which sources need work before it shares them out.
     `config_overrides` replace keys of the source's config for this staging only (tests,
     benchmarks: e.g. {"fast_path": False}); they are part of the fingerprint."""
     source = source_for(source_id)
@@ -154,6 +156,8 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
         files, warnings = verify(folder, source.file_glob, {k: cfg.get(k) for k in PROVENANCE_FIELDS},
                                  each_file=isinstance(source, TableSource))  # a bulk source stages all or nothing
     context = {"origin": origin, "folder": str(folder), "warnings": warnings}
+    if cache_dir is None and reuse_only:
+        return None
     if cache_dir is None:
         out = Path(work_dir) / source_id
         out.mkdir(parents=True, exist_ok=True)
@@ -166,6 +170,8 @@ def stage_source(source_id: str, snapshots_dir: str | None, work_dir: str | Path
         os.utime(final)  # most recently used, for the clean-up below
         return {**summary, **context, "warnings": warnings + summary.get("stage_warnings", []),
                 "dir": str(final), "reused": True}
+    if reuse_only:
+        return None
     partial = cached / f".{key}.{os.getpid()}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
