@@ -13,6 +13,7 @@ import multiprocessing
 import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from digigov.flows import steps
@@ -47,7 +48,14 @@ def stage_shared(source_ids: list[str], snapshots: str | None, work_dir: str, in
 
     def feed(pool: ProcessPoolExecutor) -> None:  # one source at a time to a free worker
         while (sid := take(front=False)) is not None:
-            done[sid] = pool.submit(stage, sid, snapshots, work_dir, inbox).result()
+            try:
+                done[sid] = pool.submit(stage, sid, snapshots, work_dir, inbox).result()
+            except BrokenProcessPool as exc:  # the worker died: this process stages the rest
+                log.warning("digigov: a worker process stopped while staging %s (%s); the sources left are "
+                            "staged in the run's own process", sid, exc)
+                with lock:
+                    waiting.append(sid)
+                return
 
     with ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("spawn")) as pool, \
             ThreadPoolExecutor(n - 1) as feeders:
@@ -61,6 +69,8 @@ def stage_shared(source_ids: list[str], snapshots: str | None, work_dir: str, in
             raise
         for f in fed:
             f.result()
+    while (sid := take(front=True)) is not None:  # what a stopped worker left
+        done[sid] = stage(sid, snapshots, work_dir, inbox)
     return done
 
 

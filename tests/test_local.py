@@ -173,6 +173,24 @@ def test_a_killed_run_does_not_leave_its_worker_holding_the_warehouse_lock(tmp_p
         pass
 
 
+def exits_there(source_id, snapshots, work_dir, inbox):
+    """A stand-in for steps.stage whose worker process dies at once (as one does when a script
+    starts a run without `if __name__ == "__main__"`)."""
+    if os.getpid() != int(os.environ["RUN_PID"]):
+        os._exit(3)
+    return {"source_id": source_id, "pid": os.getpid()}
+
+
+def test_when_the_worker_dies_the_run_stages_every_source_itself(monkeypatch, caplog):
+    from digigov.flows.local import stage_shared
+
+    monkeypatch.setenv("RUN_PID", str(os.getpid()))
+    ids = [f"s{i}" for i in range(5)]
+    done = stage_shared(ids, None, "", None, 2, stage=exits_there)
+    assert sorted(done) == ids and {r["pid"] for r in done.values()} == {os.getpid()}
+    assert "a worker process stopped while staging" in caplog.text
+
+
 def test_a_bad_number_of_workers_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DIGIGOV_STAGE_WORKERS", "two")
     wh = tmp_path / "w.duckdb"
