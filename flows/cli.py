@@ -153,8 +153,8 @@ def engine_of(args) -> str:
     engine = "local" if args.local else env or "prefect"
     if engine == "local" and args.task_runner:
         raise UsageError("--task-runner chooses where Prefect runs the per-source tasks, and a local run has no "
-                         "Prefect: it stages the sources itself (DIGIGOV_STAGE_WORKERS processes). Drop --task-runner, "
-                         "or run without --local (and without DIGIGOV_ENGINE=local)")
+                         "Prefect: it stages the sources itself (in DIGIGOV_STAGE_WORKERS processes). Drop "
+                         "--task-runner, or run without --local (and without DIGIGOV_ENGINE=local)")
     return engine
 
 

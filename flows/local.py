@@ -2,8 +2,9 @@
 
 Each step is a direct call; the sources that need staging are shared between this process and one
 started for the purpose (DIGIGOV_STAGE_WORKERS, default two on two cores or more; 1 = one after
-another here). No Prefect server to start, no Prefect import: a quick run for a laptop or a CI job. Runs, logs and publishes exactly what the Prefect flow
-does; only the Prefect artifacts are missing (`digigov status` shows the same report).
+another here). No Prefect server to start, no Prefect import: a quick run for a laptop or a CI job.
+Runs, logs and publishes exactly what the Prefect flow does; only the Prefect artifacts are missing
+(`digigov status` shows the same report).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from digigov.flows import steps
 from digigov.flows.pipeline import refresh_with
 from digigov.settings import stage_workers
+from digigov.sources.snapshots import keep_checksums
 from digigov.warehouse.publishing import Publication
 
 log = logging.getLogger("digigov")
@@ -83,11 +85,12 @@ class LocalEngine:
         up here; the others are shared with worker processes (stage_workers) when there are two
         or more to stage."""
         workers = stage_workers()
-        if workers < 2:
+        if workers < 2 or len(source_ids) < 2:
             return [steps.stage(sid, snapshots, str(work_dir), inbox) for sid in source_ids]
-        found = {sid: steps.reused(sid, snapshots, str(work_dir), inbox) for sid in source_ids}
-        todo = [sid for sid in source_ids if found[sid] is None]
-        found.update(stage_shared(todo, snapshots, str(work_dir), inbox, workers))
+        with keep_checksums():  # the look-up and this process's own staging read each file once
+            found = {sid: steps.reused(sid, snapshots, str(work_dir), inbox) for sid in source_ids}
+            todo = [sid for sid in source_ids if found[sid] is None]
+            found.update(stage_shared(todo, snapshots, str(work_dir), inbox, workers))
         return [found[sid] for sid in source_ids]
 
     def build(self, built: Path, staged: list[dict], run: dict, history: list[dict], failed: dict[str, str],

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +43,39 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_KEPT: dict[tuple[str, int, int], str] | None = None  # checksums kept while keep_checksums() is open
+
+
 def sha256_file(path: Path) -> str:
-    """Checksum read in 1 MB chunks, so a 150 MB bulk file never sits in memory whole."""
+    """Checksum read in 1 MB chunks, so a 150 MB bulk file never sits in memory whole. Inside
+    keep_checksums() a file's checksum is read once (while its size and time stay the same)."""
+    key = None
+    if _KEPT is not None:
+        stat = os.stat(path)
+        key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+        if key in _KEPT:
+            return _KEPT[key]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    if key is not None:
+        _KEPT[key] = h.hexdigest()
     return h.hexdigest()
+
+
+@contextmanager
+def keep_checksums():
+    """Read each snapshot file's checksum once for the duration: a local run looks up which sources
+    it can reuse before it stages the others (the whole WDI file takes 0.25 s to read). Not for
+    longer: a file rewritten within one tick of the clock would keep its size and time."""
+    global _KEPT
+    outer = _KEPT
+    _KEPT = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _KEPT = outer
 
 
 def candidate_roots(snapshots_dir: str | Path | None) -> list[tuple[str, Path]]:

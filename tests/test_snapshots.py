@@ -73,3 +73,22 @@ def test_store_replaces_the_snapshot_whole(isolated_home):
     manifest = json.loads((first / MANIFEST).read_text())
     assert manifest["files"][0]["sha256"] == sha256_of(b"3") and manifest["files"][0]["url"] == "u"
     assert not list(first.parent.glob(".*"))  # no partial or old folders left behind
+
+
+def test_checksums_are_kept_only_inside_keep_checksums(tmp_path):
+    """A file rewritten with the same size and time (as within one tick of the clock) is read
+    again outside the block that keeps checksums, so a run never trusts an older run's reading."""
+    import hashlib
+    import os
+
+    from digigov.sources.snapshots import keep_checksums, sha256_file
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    stat = path.stat()
+    with keep_checksums():
+        first = sha256_file(path)
+        path.write_bytes(b"a,b\n1,3\n")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert sha256_file(path) == first  # kept for the block: read once
+    assert sha256_file(path) == hashlib.sha256(b"a,b\n1,3\n").hexdigest() != first
