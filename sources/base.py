@@ -136,10 +136,11 @@ class BulkSource:
     """A file validated and staged inside DuckDB.
 
     `stage(files, ctx, out_dir)` writes out_dir/STAGED_BULK (tables core.observation_line and
-    core.observation_bulk of `ctx.staged_bulk_ddl`, part_id = the file's index, line ids unique)
-    and out_dir/{rejects,classifications}.parquet (the columns of the shared path), and returns {"files": [one record per file with file,
-    release, last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected",
-    "rows_invalid", "reject_samples", "warnings"}."""
+    core.observation_bulk of `ctx.staged_bulk_ddl`, part_id = the file's index, each line id in
+    its part's range: part_id * 2^48 + k) and out_dir/{rejects,classifications}.parquet (the
+    columns of the shared path), and returns {"files": [one record per file with file, release,
+    last_updated, rows_loaded, rows_rejected], "rows_loaded", "rows_rejected", "rows_invalid",
+    "reject_samples", "warnings"}."""
 
     source_id: str
     file_glob: str

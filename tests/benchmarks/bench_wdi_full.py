@@ -96,7 +96,8 @@ def _child(kind: str, *args: str) -> dict:
     # every run computes readiness as a first build does: the result an earlier run kept would be
     # reused (warehouse/readiness_reuse.py), since each repeat stages the same file
     shutil.rmtree(Path(HOME["path"]) / "cache" / "readiness", ignore_errors=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGIGOV_HOME": HOME["path"]}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGIGOV_HOME": HOME["path"],
+           "DIGIGOV_CACHE": str(Path(HOME["path"]) / "cache")}  # the folder cleared above, whatever the shell says
     out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_wdi_full", "--child", kind, *args],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
