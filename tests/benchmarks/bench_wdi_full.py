@@ -18,7 +18,9 @@ Sizes are millions of year-cells (rows x 65 year columns, empty or not; 26 = the
   builds countries, aggregates, readiness, checks, views) + publish.
 
 Times are measured inside each child around the work only (after imports); digigov's imports are
-reported apart. The generated files are deleted afterwards.
+reported apart. So is each side's CPU time (user + system, every thread), printed in a second table
+with the least time ratio that CPU time allows on this machine's cores. The generated files are
+deleted afterwards.
 """
 
 from __future__ import annotations
@@ -49,10 +51,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (every DuckDB thread included) and of its children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def floor(csv_path: str, db_path: str) -> dict:
     import duckdb
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu_seconds()
     with open(csv_path, encoding="utf-8", newline="") as fh:
         names = [h or f"column{i}" for i, h in enumerate(next(csv.reader(fh)))]  # "": the trailing comma
     years = [n for n in names if n.isdigit() and len(n) == 4]
@@ -68,7 +76,7 @@ def floor(csv_path: str, db_path: str) -> dict:
               ON {cols} INTO NAME year VALUE value)""")
     n = con.execute("SELECT count(*) FROM observation").fetchone()[0]
     con.close()
-    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb(), "rows": n}
+    return {"seconds": time.perf_counter() - t, "cpu_seconds": _cpu_seconds() - cpu, "peak_mb": _peak_mb(), "rows": n}
 
 
 def digigov(snapshots: str, work: str, path: str = "fast") -> dict:
@@ -80,14 +88,15 @@ def digigov(snapshots: str, work: str, path: str = "fast") -> dict:
     imports = time.perf_counter() - t
     # "exact": what a file with a bad cell costs, i.e. the config's fast_path: false for this run
     overrides = {"fast_path": False} if path == "exact" else None
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu_seconds()
     summary = stage_source("wdi_full", snapshots, work, config_overrides=overrides)
     staged = time.perf_counter() - t
     target = Path(work) / ".digigov.duckdb.bench.building"
     run = {"run_id": "bench", "status": "ok"}
     counts = build(target, [summary], run, [])
     publish(target, Path(work) / "digigov.duckdb")
-    return {"seconds": time.perf_counter() - t, "stage_seconds": staged, "import_seconds": imports,
+    return {"seconds": time.perf_counter() - t, "cpu_seconds": _cpu_seconds() - cpu,
+            "stage_seconds": staged, "import_seconds": imports,
             "peak_mb": _peak_mb(), "rows": counts["observations"], "invalid": summary["rows_invalid"],
             "paths": [f["path"] for f in summary["files"]]}
 
@@ -167,6 +176,23 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def cpu_table(results: list[dict], cores: int) -> str:
+    """Where the time ratio's floor lies on this machine: CPU seconds (every thread) of each side,
+    the cores each kept busy on average (CPU s / s), and the least time ratio digigov could reach
+    with its CPU seconds if it kept all `cores` busy from start to end: pipeline CPU s / cores /
+    floor s. A measured time ratio cannot fall below it without less work."""
+    lines = [f"| shape | year-cells | pipeline CPU s | floor CPU s | CPU ratio | cores busy: pipeline | cores busy: floor "
+             f"| least time ratio on {cores} cores |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        f, d = r["floor"], r["digigov"]
+        least = _ratio(d["cpu_seconds"] / cores, f["seconds"])
+        lines.append(f"| {r['shape']} | {r['year_cells'] / 1e6:.1f} M | {d['cpu_seconds']:.2f} | {f['cpu_seconds']:.2f} "
+                     f"| {_ratio(d['cpu_seconds'], f['cpu_seconds'])} | {_ratio(d['cpu_seconds'], d['seconds'])} "
+                     f"| {_ratio(f['cpu_seconds'], f['seconds'])} | {least} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
         kind, *args = argv[1:]
@@ -195,6 +221,8 @@ def main(argv: list[str]) -> int:
     print(f"wdi_full benchmark: {os.cpu_count()} cores, median of {args.repeat}, "
           f"{time.perf_counter() - started:.0f} s in all\n")
     print(table(results))
+    print(f"\nCPU seconds (user + system, every thread), medians of the same runs:\n")
+    print(cpu_table(results, os.cpu_count() or 1))
     digi = [r["digigov"] for r in results]
     print(f"\ndigigov's imports (not in the times above): median {statistics.median(d['import_seconds'] for d in digi):.2f} s")
     return 0
