@@ -446,6 +446,43 @@ def test_changes_since_the_previous_warehouse_compare_only_what_differs(tmp_path
     assert same["changes"] == []
 
 
+def test_changes_of_an_indicator_on_one_side_only_are_counted_without_a_join(tmp_path):
+    """An indicator added or removed is reported from the fingerprints' counts, not by joining its
+    values: the report must still be what a full comparison of every value gives."""
+    from digigov.warehouse.build import build
+    from digigov.warehouse.publishing import publish
+
+    old_only = ["Armenia", "ARM", "Mobile subscriptions", "IT.CEL.SETS.P2", "10", "20", ""]
+    new_only = [["Armenia", "ARM", "Fixed broadband", "IT.NET.BBND.P2", "1", "", "3"],
+                ["Kosovo", "KSV", "Fixed broadband", "IT.NET.BBND.P2", "", "2", ""]]
+    changed = [r[:] for r in GOOD]
+    changed[0][4] = "3100000"  # and one indicator on both sides changes, which is joined as before
+    runs = []
+    for name, rows in (("a", [*GOOD, old_only]), ("b", [*changed, *new_only])):
+        staged = _staged(tmp_path, name, rows)
+        runs.append(build(tmp_path / f"{name}.building", [staged], {"run_id": name, "status": "ok"}, [],
+                          previous=tmp_path / "a.duckdb" if name == "b" else None,
+                          accept_drops=["wdi_full"]))  # the indicator it no longer carries goes
+        publish(tmp_path / f"{name}.building", tmp_path / f"{name}.duckdb")
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{tmp_path / 'a.duckdb'}' AS o (READ_ONLY)")
+    con.execute(f"ATTACH '{tmp_path / 'b.duckdb'}' AS n (READ_ONLY)")
+    full = con.execute("""
+        SELECT coalesce(n.indicator_id, o.indicator_id),
+               count(*) FILTER (WHERE n.value <> o.value), count(*) FILTER (WHERE o.value IS NULL),
+               count(*) FILTER (WHERE n.value IS NULL)
+        FROM n.core.current_observation n
+        FULL JOIN o.core.current_observation o USING (iso3, indicator_id, year)
+        GROUP BY 1 HAVING count(*) FILTER (WHERE n.value IS DISTINCT FROM o.value) > 0 ORDER BY 1""").fetchall()
+    expected = [f"values changed: {i} ({c} changed, {a} new, {g} gone)" for i, c, a, g in full]
+    reported = [c for c in runs[1]["changes"] if c.startswith("values changed")]
+    assert reported == expected
+    assert {i for i, *_ in full} == {"wdi.IT.CEL.SETS.P2", "wdi.IT.NET.BBND.P2", "wdi.SP.POP.TOTL"}
+    assert "indicator added: wdi.IT.NET.BBND.P2" in runs[1]["changes"]
+    assert "indicator removed: wdi.IT.CEL.SETS.P2" in runs[1]["changes"]
+
+
 def test_the_real_file_loads_the_same_values_as_the_pandas_validated_wdi_bulk(tmp_path):
     """wdi_full's SQL rules against wdi_bulk's pandera schemas, on the real WDICSV.csv fixture:
     for the codes wdi_bulk keeps, the same countries, years and values load."""

@@ -386,7 +386,8 @@ def record_changes(con, previous: Path | None) -> list[str]:
         return []
     try:
         run_script(con, "changes_fingerprints.sql")
-        differ = [r[0] for r in con.execute("SELECT indicator_id FROM change_differ").fetchall()]
+        differ = [r[0] for r in con.execute("SELECT indicator_id FROM change_differ "
+                                            "WHERE new_n IS NOT NULL AND old_n IS NOT NULL").fetchall()]
         con.execute(sql("changes.sql"), {"differ": differ})
     except duckdb.Error as exc:
         con.execute("INSERT INTO core.change VALUES ('not compared', 'previous warehouse', ?)",
