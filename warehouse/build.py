@@ -163,6 +163,9 @@ def list_contested(con) -> None:
     the (source, release) whose value is in force, if any (core.in_force, read by
     core.current_observation). Call once every observation and file record is loaded."""
     con.execute(sql("assemble/contested.sql"))
+    contested = [r[0] for r in con.execute("SELECT indicator_id FROM core.contested_indicator").fetchall()]
+    if contested:
+        con.execute(sql("assemble/in_force.sql"), {"contested": contested})
 
 
 def _is_bulk(s: dict) -> bool:

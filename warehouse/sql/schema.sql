@@ -359,7 +359,7 @@ CREATE TABLE core.classification (
 -- for a country × indicator, the newest release covering a year decides it, and a value it no longer
 -- carries is withdrawn (no longer in force) rather than left standing from an older file; among
 -- sources of different configured precedence the higher wins where it has a value. The rule and
--- "newest" are spelled out in warehouse/sql/assemble/contested.sql. `observations_all` keeps every
+-- "newest" are spelled out in warehouse/sql/assemble/in_force.sql. `observations_all` keeps every
 -- release (`is_current`), `sources.rows_superseded` counts each file's rows not in force.
 -- Only indicators carried by more than one (source, release) can have competing values (a key is
 -- unique within a release); the build lists them once (core.contested_indicator) and records the

@@ -1,7 +1,7 @@
 -- Status report "Sources": one row per source, summed over its files: the latest release, the
 -- publisher's latest update, our latest retrieval, rows loaded and rejected, and notes on what is
 -- amiss (stale, with the error; SAMPLE data). The latest release is the newest file's, "newest" as
--- the build decides which value is in force (assemble/contested.sql): the file's last_updated,
+-- the build decides which value is in force (assemble/in_force.sql): the file's last_updated,
 -- else its retrieval date, then the release. (Text order would put "IT.NET.USER.ZS vintage
 -- unknown" above "IT.NET.USER.ZS 2026-07-13".) Counts are cast to BIGINT: a sum is a HUGEINT.
 SELECT source_id AS source, count(*) AS files,
