@@ -462,7 +462,7 @@ def test_changes_of_an_indicator_on_one_side_only_are_counted_without_a_join(tmp
         staged = _staged(tmp_path, name, rows)
         runs.append(build(tmp_path / f"{name}.building", [staged], {"run_id": name, "status": "ok"}, [],
                           previous=tmp_path / "a.duckdb" if name == "b" else None,
-                          accept_drops=["wdi_full"]))  # the indicator it no longer carries goes
+                          accept_drops=["wdi_full"]))  # else the guard keeps the indicator b drops
         publish(tmp_path / f"{name}.building", tmp_path / f"{name}.duckdb")
 
     con = duckdb.connect()

@@ -445,10 +445,11 @@ def carry_over_file(con, source_id: str, file: str, error: str, previous: Path |
 
 
 def carry_over(con, sources: list[tuple[str, str | None]], previous: Path | None) -> list[dict]:
-    """Copy each (source, error)'s rows from the previous warehouse: a failed source's marked stale
-    with the error; a source left out of the run (--only) as it was. Returns what was kept, per
-    source. The previous warehouse is attached once and each table's columns looked up once (an
-    --only run carries a dozen sources: 0.1 s of catalogue look-ups saved)."""
+    """Copy the rows of each (source_id, error) in `sources` from the previous warehouse: those of a
+    failed source marked stale with its error, those of a source the run left out (--only) as they
+    were. Returns what was kept, one dict per source. The previous warehouse is attached once and
+    each table's columns are looked up once (an --only run carries a dozen sources: 0.1 s of
+    catalogue look-ups saved)."""
     carried = {source_id: False for source_id, _ in sources}
     if sources and previous and previous.exists():
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(previous)])

@@ -177,7 +177,7 @@ def table(results: list[dict]) -> str:
 
 
 def cpu_table(results: list[dict], cores: int) -> str:
-    """Where the time ratio's floor lies on this machine: CPU seconds (every thread) of each side,
+    """How low the time ratio can go on this machine: CPU seconds (every thread) of each side,
     the cores each kept busy on average (CPU s / s), and the least time ratio digigov could reach
     with its CPU seconds if it kept all `cores` busy from start to end: pipeline CPU s / cores /
     floor s. A measured time ratio cannot fall below it without less work."""
