@@ -199,9 +199,10 @@ def _part_range(part: int) -> tuple[int, int]:
 COUNTRY_BITS = 12  # of a fast-path line id's 48: the country's place among the known codes (< 4096)
 
 
-def _fast_key(part: int, country: str, icode: str) -> str:
+def _fast_key(part: int, country: str = "m.n", icode: str = 'trim(w."Indicator Code")') -> str:
     """The fast path's line id, from the line itself (SQL expressions: `country`, the code's
-    place in country_map; `icode`, the trimmed indicator code): the part, the country, and a
+    place in country_map; `icode`, the trimmed indicator code; by default over the relations `w`
+    and `m` both passes read, so that they key every line alike): the part, the country, and a
     36-bit hash of the indicator code. So the values pass needs no line numbers (which would
     keep it on one core), and a country's lines keep ids close together, as the file keeps them
     (row groups of one country stay prunable when a query asks for a few countries). Two good
@@ -409,7 +410,7 @@ def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cf
     and writes on every core and no table ever holds the file."""
     years = [c for c in columns if YEAR.fullmatch(c)]
     cols = ", ".join(_q(y) for y in years)
-    key = _fast_key(part, "m.n", 'trim(w."Indicator Code")')
+    key = _fast_key(part)
     cur.execute(f"""
         INSERT INTO core.observation_bulk
         SELECT line_id, CAST(col AS INTEGER), value
@@ -497,8 +498,7 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
             values = pool.submit(_stream_values, cur, csv_path, columns, header_line, cfg, part)
             try:
                 _read_ids(con, csv_path, columns, header_line)
-                _row_table(con, cfg, columns, ctx.catalogue, "ids",
-                           _fast_key(part, "m.n", 'trim(w."Indicator Code")'))
+                _row_table(con, cfg, columns, ctx.catalogue, "ids", _fast_key(part))
             except duckdb.Error as exc:
                 failed = exc
             try:

@@ -47,7 +47,7 @@ means AS (
            string_agg(o.iso3, ', ' ORDER BY o.iso3) AS members
     FROM core.current_observation o
     JOIN members m USING (iso3)
-    WHERE list_contains($aggregated, o.indicator_id)   -- see below
+    WHERE list_contains($aggregated, o.indicator_id)   -- a list, not a join: see the header
     GROUP BY m.group_id, o.indicator_id, o.year
 )
 SELECT g.group_id, g.indicator_id, g.year,
