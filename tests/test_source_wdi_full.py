@@ -649,7 +649,7 @@ def test_two_good_lines_whose_ids_clash_send_the_file_down_the_exact_path(tmp_pa
     path = write_csv(tmp_path / "WDICSV.csv", GOOD)
     _, exact = stage(tmp_path / "exact", path, fast_path=False)
     keyed = wdi_full._fast_key
-    monkeypatch.setattr(wdi_full, "_fast_key", lambda part, country, icode: keyed(part, country, "'one code'"))
+    monkeypatch.setattr(wdi_full, "_fast_key", lambda part, country="m.n", icode=None: keyed(part, country, "'one code'"))
     summary, fast = stage(tmp_path / "fast", path)
     assert summary["files"][0]["path"] == "exact"
     assert "hash to the same line id" in summary["warnings"][0]
