@@ -21,8 +21,9 @@ twice at once: the values (year columns DOUBLE, each line's id computed from its
 rules applied as they pass) straight into core.observation_bulk, on every core, and the row
 columns as text, numbered WITH ORDINALITY (on one core), into a small table of lines; then the
 cell rules are checked on what was written (inf/nan, a year outside the range, a value outside its
-scale, two lines for one key, an underscore in a year cell, and that the values written under each
-line's id are exactly the non-empty cells the text pass counted). A file where something breaks
+scale, two lines for one key, and that the values written under each line's id are exactly the
+non-empty cells the text pass counted), and an underscore in a year cell is looked for by counting
+the file's underscores in its bytes beside the passes. A file where something breaks
 one has its part deleted and is read again as text by the exact path, which names every bad cell
 in rejects and loads the rest; the run log says which path a file took and why. A clean file
 stages the same either way (tested), and real WDI files are clean, so they take the fast path.
@@ -389,18 +390,51 @@ def _cells_table(con, cfg: dict, years: list[str], good: str, out_dir: Path) -> 
 
 def _read_ids(con, csv_path: Path, columns: list[str], header_line: int) -> None:
     """The fast path's row pass, as text: TEMP table `ids` with each line's row columns (not its
-    values), its number of non-empty year cells (an empty field, quoted or not, is NULL) and
-    whether a year cell holds an underscore: DuckDB's reader takes "1_000" for 1000 while the
-    cell rule says it is no number, so such a file takes the exact path (an underscore in a
-    code, SE.AGE.15_24.ZS, is no number and does not count)."""
+    values) and its number of non-empty year cells (an empty field, quoted or not, is NULL)."""
     keep = ", ".join(_q(c) for c in columns if not YEAR.fullmatch(c))
     years = [c for c in columns if YEAR.fullmatch(c)]
     cells = " + ".join(f"({_q(y)} IS NOT NULL)::INTEGER" for y in years) or "0"
-    underscore = " OR ".join(f"contains({_q(y)}, '_')" for y in years) or "false"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE ids AS
-        SELECT ordinality + {header_line} AS _row, {keep}, {cells} AS n_cells, coalesce({underscore}, false) AS _sep
+        SELECT ordinality + {header_line} AS _row, {keep}, {cells} AS n_cells
         FROM {_reader(csv_path, columns, header_line, False)} WITH ORDINALITY""")
+
+
+UNDERSCORE = ord("_")
+
+
+def _underscores(csv_path: Path) -> int:
+    """How many underscores the file holds, counted in its bytes (numpy, which leaves the GIL to
+    the passes beside it). DuckDB's reader takes "1_000" in a year cell for 1000 while the cell
+    rule says it is no number; looking for it in 65 text cells a line cost the text pass more
+    than it costs to read them. Each byte of the file ends up in one field of one line, or in the
+    lines before the data, and "_" is no delimiter, quote or part of a longer UTF-8 character:
+    so the file holds no underscore in a year cell exactly when this count is that of the text
+    columns and of the header lines (_why_exact)."""
+    import numpy as np  # the build imports it anyway; staging from snapshots alone need not
+
+    count = 0
+    with open(csv_path, "rb") as fh:
+        while chunk := fh.read(READ_BUFFER):
+            count += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == UNDERSCORE))
+    return count
+
+
+def _cells_hold_underscores(con, csv_path: Path, columns: list[str], header_line: int, in_file: int) -> bool:
+    """Whether a year cell holds an underscore: the file's underscores (`in_file`, _underscores)
+    are more, or fewer, than those of the lines up to the header (read as _header reads them)
+    and of the text columns in `ids`. Fewer cannot happen to a file DuckDB and Python read
+    alike; it too takes the exact path, which is never wrong, only slower."""
+    before = 0
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        for rec in reader:
+            before += sum(f.count("_") for f in rec)
+            if reader.line_num >= header_line:
+                break
+    text = [c for c in columns if not YEAR.fullmatch(c)]
+    counted = " + ".join(f"coalesce(sum(length({_q(c)}) - length(replace({_q(c)}, '_', ''))), 0)" for c in text)
+    return in_file != before + con.execute(f"SELECT {counted or 0} FROM ids").fetchone()[0]
 
 
 def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cfg: dict, part: int) -> None:
@@ -421,17 +455,17 @@ def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cf
               ON {cols} INTO NAME col VALUE value)""")
 
 
-def _why_exact(con, cfg: dict, good: str, part: int) -> str | None:
+def _why_exact(con, cfg: dict, good: str, part: int, separated: bool) -> str | None:
     """After the fast path's write: why some line or cell breaks a rule that only the exact path
     explains (the part is then deleted and the file read again), or None when every cell passes
     them all. The values written under each good line's id must also be exactly its non-empty
     cells as the text pass counted them: two readings of the file that disagree (a line keyed
-    differently, a cell one reading finds empty) send it down the exact path as well. The
-    values are scanned once, grouped by line."""
+    differently, a cell one reading finds empty) send it down the exact path as well.
+    `separated`: a year cell holds an underscore (_cells_hold_underscores)."""
     breaks = " OR ".join(f"contains(coalesce({_q(c)}, ''), chr(10))" for c in cfg["id_columns"])
     if con.execute(f"SELECT count(*) FROM ids WHERE {breaks}").fetchone()[0]:
         return "a name or code holds a line break (line numbers would no longer be the file's)"
-    if con.execute("SELECT count(*) FROM ids WHERE _sep").fetchone()[0]:
+    if separated:
         return ("a year cell holds an underscore, as digit separators do (1_000), which the CSV reader "
                 "would take for a number")
     if con.execute("SELECT count(*) FROM dup_rows").fetchone()[0]:
@@ -440,28 +474,33 @@ def _why_exact(con, cfg: dict, good: str, part: int) -> str | None:
         return "two lines' codes hash to the same line id"
     lo, hi = int(cfg["year_min"]), int(cfg["year_max"])
     first, end = _part_range(part)
-    odd, outside, differ, example, scaled = con.execute(f"""
-        WITH written AS (
-            SELECT line_id, count(*) AS n, min(value) AS least, max(value) AS most,
-                   count(*) FILTER (WHERE NOT isfinite(value)) AS odd,
-                   count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi}) AS outside
-            FROM core.observation_bulk WHERE line_id >= {first} AND line_id < {end} GROUP BY line_id),
-        read AS (SELECT line_id, _row, n_cells AS n, lo, hi FROM rows WHERE {good} AND n_cells > 0)
-        SELECT coalesce(sum(w.odd), 0), coalesce(sum(w.outside), 0),
-               count(*) FILTER (WHERE w.n IS DISTINCT FROM r.n),
-               min(r._row) FILTER (WHERE w.n IS DISTINCT FROM r.n),
-               count(*) FILTER (WHERE w.least < r.lo OR w.most > r.hi)
-        FROM written w FULL JOIN read r USING (line_id)""").fetchone()
+    part_values = f"core.observation_bulk WHERE line_id >= {first} AND line_id < {end}"
+    read = f"rows WHERE {good} AND n_cells > 0"
+    # One scan, not grouped by line (a third of the time): the values' count and the sum of their
+    # lines' hashes must be those of the cells the text pass counted. A value lost, added or
+    # written under another line changes the sum; that the changes cancel out is a 1 in 2^64 chance.
+    n, keyed, odd, outside = con.execute(f"""
+        SELECT count(*), coalesce(sum(hash(line_id)), 0), count(*) FILTER (WHERE NOT isfinite(value)),
+               count(*) FILTER (WHERE year NOT BETWEEN {lo} AND {hi})
+        FROM {part_values}""").fetchone()
     if odd:
         return "a year cell holds inf or nan"
     if outside:
         return f"a year column outside {lo}–{hi} holds values"
-    if differ:
+    if (n, keyed) != con.execute(f"SELECT coalesce(sum(n_cells), 0), coalesce(sum(hash(line_id)::HUGEINT * n_cells), 0) "
+                                 f"FROM {read}").fetchone():
+        differ, example = con.execute(f"""
+            WITH written AS (SELECT line_id, count(*) AS n FROM {part_values} GROUP BY line_id)
+            SELECT count(*), min(r._row) FROM written w FULL JOIN (SELECT line_id, _row, n_cells AS n FROM {read}) r
+            USING (line_id) WHERE w.n IS DISTINCT FROM r.n""").fetchone()
         lines = "1 line" if differ == 1 else f"{differ:,} lines"
         first_line = f"line {example}" if example is not None else "values under an id no line has"
         return (f"its numeric and text readings disagree on {lines} (the first: {first_line}): "
                 "the values written are not the non-empty cells read")
-    if scaled:
+    scaled = f"SELECT line_id, lo, hi FROM {read} AND (lo IS NOT NULL OR hi IS NOT NULL)"
+    if con.execute(f"""
+            SELECT count(*) FROM core.observation_bulk v JOIN ({scaled}) r USING (line_id)
+            WHERE v.line_id >= {first} AND v.line_id < {end} AND (v.value < r.lo OR v.value > r.hi)""").fetchone()[0]:
         return "a value is outside its indicator's scale"
     return None
 
@@ -485,8 +524,9 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
                 good: str, part: int) -> str | None:
     """The fast path: two passes over the file at the same time, the values streamed into
     core.observation_bulk on every core (a second cursor, in a thread: DuckDB releases the GIL)
-    and the row columns read as text into `ids`, numbered, on one. Returns why the file must
-    take the exact path instead (its part deleted), or None when it is staged."""
+    and the row columns read as text into `ids`, numbered, on one; beside them the file's
+    underscores are counted. Returns why the file must take the exact path instead (its part
+    deleted), or None when it is staged."""
     cfg = ctx.config
     cur = con.cursor()
     failed = None
@@ -494,8 +534,9 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
     try:
         _lookup_tables(con, cfg, known)
         _lookup_tables(cur, cfg, known)
-        with ThreadPoolExecutor(1) as pool:
+        with ThreadPoolExecutor(2) as pool:
             values = pool.submit(_stream_values, cur, csv_path, columns, header_line, cfg, part)
+            underscores = pool.submit(_underscores, csv_path)
             try:
                 _read_ids(con, csv_path, columns, header_line)
                 _row_table(con, cfg, columns, ctx.catalogue, "ids", _fast_key(part))
@@ -510,7 +551,8 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
     if failed is not None:
         _delete_part(con, part)
         return f"the CSV reader could not read it with numeric year columns ({str(failed).splitlines()[0]})"
-    why = _why_exact(con, cfg, good, part)
+    separated = _cells_hold_underscores(con, csv_path, columns, header_line, underscores.result())
+    why = _why_exact(con, cfg, good, part, separated)
     if why is not None:
         _delete_part(con, part)
         return why

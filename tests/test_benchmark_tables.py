@@ -60,3 +60,16 @@ def test_time_table_gives_whole_run_and_marginal_ratios(measured):
     else:
         grown = (large["digigov"]["seconds"] - small["digigov"]["seconds"]) / floor_grew
         assert float(second[9]) == pytest.approx(grown, abs=0.006)
+
+
+def test_split_table_parts_the_run_into_staging_and_build(measured):
+    lines = bench.split_table(measured).splitlines()
+    rows = [_cells(line) for line in lines[2:]]
+    assert len(rows) == len(measured)
+    for r, row in zip(measured, rows):
+        d, f = r["digigov"], r["floor"]
+        assert 0 < d["stage_seconds"] < d["seconds"]
+        assert float(row[2]) == pytest.approx(d["stage_seconds"], abs=0.006)
+        assert float(row[3]) == pytest.approx(d["stage_seconds"] / f["seconds"], abs=0.006)
+        assert float(row[4]) == pytest.approx(d["seconds"] - d["stage_seconds"], abs=0.006)
+        assert row[5] == f"{(d['seconds'] - d['stage_seconds']) / d['seconds']:.0%}"

@@ -642,6 +642,47 @@ def test_values_the_text_pass_does_not_account_for_send_the_file_down_the_exact_
     assert _rows(fast) == _rows(exact)
 
 
+def test_a_value_written_under_another_line_is_found_though_no_count_changes(tmp_path, monkeypatch):
+    """The two readings are compared by the count of values and a sum of their lines' hashes,
+    not line by line: a value moved from one good line to another (the total unchanged) must
+    still send the file down the exact path, which names the first line that differs."""
+    streamed = wdi_full._stream_values
+
+    def moving_a_value(cur, csv_path, columns, header_line, cfg, part):
+        streamed(cur, csv_path, columns, header_line, cfg, part)
+        arm = "(SELECT n FROM country_map WHERE code = 'ARM')"
+        line_2 = wdi_full._fast_key(part, arm, "'SP.POP.TOTL'")
+        line_6 = wdi_full._fast_key(part, arm, "'IT.NET.USER.ZS'")
+        cur.execute(f"UPDATE core.observation_bulk SET line_id = {line_6} WHERE line_id = {line_2} AND year = 1999")
+
+    path = write_csv(tmp_path / "WDICSV.csv", GOOD)
+    _, exact = stage(tmp_path / "exact", path, fast_path=False)
+    monkeypatch.setattr(wdi_full, "_stream_values", moving_a_value)
+    summary, fast = stage(tmp_path / "fast", path)
+    assert summary["files"][0]["path"] == "exact"
+    assert "disagree on 2 lines (the first: line 2)" in summary["warnings"][0]
+    assert _rows(fast) == _rows(exact)
+
+
+def test_underscores_before_the_header_or_in_names_keep_the_fast_path(tmp_path):
+    """Year cells hold no underscore when the file's underscores are all in the lines up to the
+    header and in the text columns; a preamble, names and codes may hold any number of them."""
+    rows = [["Arme_nia", "ARM", "Pop_total", "SP.POP.TO_TL", "3", "", "2"]]
+    path = write_csv(tmp_path / "WDICSV.csv", rows, trailing=False)
+    path.write_text('"Data Source","World_Development_Indicators"\n"Last Updated Date","2025_07_01"\n\n' + path.read_text(), encoding="utf-8")
+    summary, t = stage(tmp_path, path)
+    assert summary["files"][0]["path"] == "fast" and summary["warnings"] == []
+    assert sorted(t["observations"]["value"]) == [2.0, 3.0]
+
+
+def test_digit_separators_are_found_in_a_file_with_windows_line_ends(tmp_path):
+    path = write_csv(tmp_path / "WDICSV.csv", [["Armenia", "ARM", "Pop", "SP.POP", "1_000", "", "2"]])
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    summary, t = stage(tmp_path, path)
+    assert summary["files"][0]["path"] == "exact" and "digit separators" in summary["warnings"][0]
+    assert list(t["rejects"]["reason"]) == ["column '1999': \"1_000\" is not a number"]
+
+
 def test_two_good_lines_whose_ids_clash_send_the_file_down_the_exact_path(tmp_path, monkeypatch):
     """A fast-path line id hashes the indicator code: were two good lines of a file to get the
     same id (here the hash is made to ignore the code), their values could not be told apart,
