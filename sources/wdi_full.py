@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from digigov.errors import ConfigError, FetchError, SourceFileError
 from digigov.sources.base import EXCLUDED, MAX_SAMPLES, STAGED_BULK, BulkSource, SourceContext
@@ -404,15 +405,13 @@ UNDERSCORE = ord("_")
 
 
 def _underscores(csv_path: Path) -> int:
-    """How many underscores the file holds, counted in its bytes (numpy, which leaves the GIL to
-    the passes beside it). DuckDB's reader takes "1_000" in a year cell for 1000 while the cell
+    """How many underscores the file holds, counted in its bytes (numpy, in a thread beside the
+    two passes). DuckDB's reader takes "1_000" in a year cell for 1000 while the cell
     rule says it is no number; looking for it in 65 text cells a line cost the text pass more
     than it costs to read them. Each byte of the file ends up in one field of one line, or in the
     lines before the data, and "_" is no delimiter, quote or part of a longer UTF-8 character:
     so the file holds no underscore in a year cell exactly when this count is that of the text
     columns and of the header lines (_why_exact)."""
-    import numpy as np  # the build imports it anyway; staging from snapshots alone need not
-
     count = 0
     with open(csv_path, "rb") as fh:
         while chunk := fh.read(READ_BUFFER):
