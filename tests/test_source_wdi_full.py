@@ -622,45 +622,42 @@ def test_two_files_of_one_source_stage_as_two_parts_whichever_path_each_takes(tm
     assert ids[0] == ids[1] == 5  # ARM, XKX, ARM internet of the first file; ARM, GEO of the second
 
 
-def test_values_the_text_pass_does_not_account_for_send_the_file_down_the_exact_path(tmp_path, monkeypatch):
+def _armenia(part: int, code: str) -> str:
+    """The fast-path id of Armenia's line of `code`, as SQL."""
+    return wdi_full._fast_key(part, "(SELECT n FROM country_map WHERE code = 'ARM')", f"'{code}'")
+
+
+# How the values pass is made to go wrong, and what the warning must then say. The readings are
+# compared by the count of values and a sum of their lines' hashes, not line by line, so a value
+# moved to another line (the total count unchanged) must be found as surely as a line lost.
+TAMPERED = {
+    "a line lost": (lambda part: f"DELETE FROM core.observation_bulk WHERE line_id = {_armenia(part, 'SP.POP.TOTL')}",
+                    "disagree on 1 line (the first: line 2)"),
+    "a value moved": (lambda part: f"UPDATE core.observation_bulk SET line_id = {_armenia(part, 'IT.NET.USER.ZS')} "
+                                   f"WHERE line_id = {_armenia(part, 'SP.POP.TOTL')} AND year = 1999",
+                      "disagree on 2 lines (the first: line 2)"),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERED)
+def test_values_the_text_pass_does_not_account_for_send_the_file_down_the_exact_path(tmp_path, monkeypatch, tamper):
     """The safety net of the streamed path: if the two readings ever disagree about a line (here
-    the values pass is made to lose line 2's values), the part is deleted and the exact path
-    stages the file, with the same result as if the fast path had been off."""
+    the values pass loses Armenia's population, line 2, or writes one of its values under another
+    line), the part is deleted and the exact path stages the file, with the same result as if the
+    fast path had been off; the warning names the first line that differs."""
     streamed = wdi_full._stream_values
+    statement, warned = TAMPERED[tamper]
 
-    def losing_a_line(cur, csv_path, columns, header_line, cfg, part):
+    def going_wrong(cur, csv_path, columns, header_line, cfg, part):
         streamed(cur, csv_path, columns, header_line, cfg, part)
-        line_2 = wdi_full._fast_key(part, "(SELECT n FROM country_map WHERE code = 'ARM')", "'SP.POP.TOTL'")
-        cur.execute(f"DELETE FROM core.observation_bulk WHERE line_id = {line_2}")  # Armenia's population
+        cur.execute(statement(part))
 
     path = write_csv(tmp_path / "WDICSV.csv", GOOD)
     _, exact = stage(tmp_path / "exact", path, fast_path=False)
-    monkeypatch.setattr(wdi_full, "_stream_values", losing_a_line)
+    monkeypatch.setattr(wdi_full, "_stream_values", going_wrong)
     summary, fast = stage(tmp_path / "fast", path)
     assert summary["files"][0]["path"] == "exact"
-    assert "disagree on 1 line (the first: line 2)" in summary["warnings"][0]
-    assert _rows(fast) == _rows(exact)
-
-
-def test_a_value_written_under_another_line_is_found_though_no_count_changes(tmp_path, monkeypatch):
-    """The two readings are compared by the count of values and a sum of their lines' hashes,
-    not line by line: a value moved from one good line to another (the total unchanged) must
-    still send the file down the exact path, which names the first line that differs."""
-    streamed = wdi_full._stream_values
-
-    def moving_a_value(cur, csv_path, columns, header_line, cfg, part):
-        streamed(cur, csv_path, columns, header_line, cfg, part)
-        arm = "(SELECT n FROM country_map WHERE code = 'ARM')"
-        line_2 = wdi_full._fast_key(part, arm, "'SP.POP.TOTL'")
-        line_6 = wdi_full._fast_key(part, arm, "'IT.NET.USER.ZS'")
-        cur.execute(f"UPDATE core.observation_bulk SET line_id = {line_6} WHERE line_id = {line_2} AND year = 1999")
-
-    path = write_csv(tmp_path / "WDICSV.csv", GOOD)
-    _, exact = stage(tmp_path / "exact", path, fast_path=False)
-    monkeypatch.setattr(wdi_full, "_stream_values", moving_a_value)
-    summary, fast = stage(tmp_path / "fast", path)
-    assert summary["files"][0]["path"] == "exact"
-    assert "disagree on 2 lines (the first: line 2)" in summary["warnings"][0]
+    assert warned in summary["warnings"][0]
     assert _rows(fast) == _rows(exact)
 
 
