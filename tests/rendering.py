@@ -10,6 +10,26 @@ from pathlib import Path
 
 CAN_RENDER = bool(shutil.which("soffice") and shutil.which("pdftotext"))
 
+# Fonts of the same widths as the ones a workbook names. Widths decide where LibreOffice wraps text
+# and how far it lets a cell's text run on: the extract is laid out for Calibri, Excel's default.
+# Drawn instead with DejaVu Sans (all fontconfig offers where neither Carlito nor Liberation is
+# installed), text runs over its neighbours where Excel's would not, and a print test would fail on
+# the machine rather than on the workbook.
+SAME_WIDTHS = {"Calibri": {"Calibri", "Carlito"}}
+
+
+def drawn_with(family: str) -> str:
+    """The font fontconfig, and so LibreOffice, draws `family` with ("" without fontconfig)."""
+    if not shutil.which("fc-match"):
+        return ""
+    found = subprocess.run(["fc-match", "-f", "%{family}", family], capture_output=True, text=True, check=False)
+    return found.stdout.split(",")[0].strip()
+
+
+def can_render_in(family: str) -> bool:
+    """LibreOffice and poppler are installed, and `family` is drawn with a font of its widths."""
+    return CAN_RENDER and drawn_with(family) in SAME_WIDTHS[family]
+
 
 def render(books: list[Path], folder: Path) -> dict[str, Path]:
     """PDFs of the workbooks, by stem; LibreOffice runs with a profile of its own, so it does not

@@ -3,7 +3,8 @@ extract is then rendered to PDF by LibreOffice (as an analyst would print it or 
 and read back with pdftotext: every page names its sheet and its number, each profile prints on
 the pages its layout intends, and no text is drawn over other text (a row too low for its wrapped
 text makes LibreOffice draw the next row over it). The rendering part is skipped where LibreOffice
-or poppler is not installed; the README states the page count it gives."""
+or poppler is not installed, or no font of Calibri's widths (tests/rendering.py); the README states
+the page count it gives."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from openpyxl import load_workbook
 
 from digigov.warehouse.export import export_workbook
 from tests.conftest import query
-from tests.rendering import CAN_RENDER, overlapping, pages, render
+from tests.rendering import can_render_in, overlapping, pages, render
 from tests.test_export import tables
 
-needs_render = pytest.mark.skipif(not CAN_RENDER, reason="LibreOffice (soffice) and poppler (pdftotext) are needed")
+needs_render = pytest.mark.skipif(
+    not can_render_in("Calibri"),
+    reason="LibreOffice (soffice), poppler (pdftotext) and a font of Calibri's widths are needed "
+           "(Carlito: apt-get install fonts-crosextra-carlito)")
 
 
 @pytest.fixture(scope="module")
