@@ -83,17 +83,20 @@ def _csv_path(path: Path, cfg: dict, scratch: Path) -> Path:
         raise SourceFileError(path, f"not a readable zip archive ({exc})", "re-download WDI_CSV.zip") from None
 
 
-def _header(csv_path: Path, shown: Path, cfg: dict) -> tuple[list[str], int]:
-    """(column names, line number of the header). Skips an optional World Bank preamble; a
-    missing id column, a column that is not a 4-digit year, or a duplicated one fails the file."""
+def _header(csv_path: Path, shown: Path, cfg: dict) -> tuple[list[str], int, int]:
+    """(column names, line number of the header, underscores in the lines up to it: see
+    _cells_hold_underscores). Skips an optional World Bank preamble; a missing id column, a column
+    that is not a 4-digit year, or a duplicated one fails the file."""
+    underscores = 0
     try:
         with open(csv_path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
             for rec in reader:
+                underscores += sum(f.count("_") for f in rec)
                 fields = [f.strip() for f in rec]
                 if not any(fields) or fields[0] in cfg["preamble_keys"]:
                     continue
-                return header_columns(fields, reader.line_num, shown, cfg), reader.line_num
+                return header_columns(fields, reader.line_num, shown, cfg), reader.line_num, underscores
     except UnicodeDecodeError as exc:
         raise SourceFileError(shown, f"not UTF-8 ({exc.reason})", "WDICSV.csv is UTF-8; re-download it") from None
     except csv.Error as exc:
@@ -419,21 +422,14 @@ def _underscores(csv_path: Path) -> int:
     return count
 
 
-def _cells_hold_underscores(con, csv_path: Path, columns: list[str], header_line: int, in_file: int) -> bool:
+def _cells_hold_underscores(con, columns: list[str], before_data: int, in_file: int) -> bool:
     """Whether a year cell holds an underscore: the file's underscores (`in_file`, _underscores)
-    are more, or fewer, than those of the lines up to the header (read as _header reads them)
+    are more, or fewer, than those of the lines up to the header (`before_data`, from _header)
     and of the text columns in `ids`. Fewer cannot happen to a file DuckDB and Python read
     alike; it too takes the exact path, which is never wrong, only slower."""
-    before = 0
-    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        for rec in reader:
-            before += sum(f.count("_") for f in rec)
-            if reader.line_num >= header_line:
-                break
     text = [c for c in columns if not YEAR.fullmatch(c)]
     counted = " + ".join(f"coalesce(sum(length({_q(c)}) - length(replace({_q(c)}, '_', ''))), 0)" for c in text)
-    return in_file != before + con.execute(f"SELECT {counted or 0} FROM ids").fetchone()[0]
+    return in_file != before_data + con.execute(f"SELECT {counted or 0} FROM ids").fetchone()[0]
 
 
 def _stream_values(cur, csv_path: Path, columns: list[str], header_line: int, cfg: dict, part: int) -> None:
@@ -520,12 +516,12 @@ def _delete_part(con, part: int) -> None:
 
 
 def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: SourceContext,
-                good: str, part: int) -> str | None:
+                good: str, part: int, before_data: int) -> str | None:
     """The fast path: two passes over the file at the same time, the values streamed into
     core.observation_bulk on every core (a second cursor, in a thread: DuckDB releases the GIL)
     and the row columns read as text into `ids`, numbered, on one; beside them the file's
-    underscores are counted. Returns why the file must take the exact path instead (its part
-    deleted), or None when it is staged."""
+    underscores are counted (`before_data`: those up to the header). Returns why the file must
+    take the exact path instead (its part deleted), or None when it is staged."""
     cfg = ctx.config
     cur = con.cursor()
     failed = None
@@ -550,7 +546,7 @@ def _stage_fast(con, csv_path: Path, columns: list[str], header_line: int, ctx: 
     if failed is not None:
         _delete_part(con, part)
         return f"the CSV reader could not read it with numeric year columns ({str(failed).splitlines()[0]})"
-    separated = _cells_hold_underscores(con, csv_path, columns, header_line, underscores.result())
+    separated = _cells_hold_underscores(con, columns, before_data, underscores.result())
     why = _why_exact(con, cfg, good, part, separated)
     if why is not None:
         _delete_part(con, part)
@@ -601,13 +597,13 @@ def _stage_file(con, f, ctx: SourceContext, out_dir: Path, part: int) -> dict:
     cfg, catalogue, source_id = ctx.config, ctx.catalogue, ctx.source_id
     shown = Path(f.path)
     csv_path = _csv_path(shown, cfg, out_dir / "_extract")
-    columns, header_line = _header(csv_path, shown, cfg)
+    columns, header_line, before_data = _header(csv_path, shown, cfg)
     years = [c for c in columns if YEAR.fullmatch(c)]
     release = release_of(shown, ctx, f.meta)
     good = "selected AND reason IS NULL AND iso3 IS NOT NULL"
     why = None if cfg.get("fast_path", True) else "fast_path is off in the config"
     if why is None:
-        why = _stage_fast(con, csv_path, columns, header_line, ctx, good, part)
+        why = _stage_fast(con, csv_path, columns, header_line, ctx, good, part, before_data)
     cell_rejects = None
     if why is not None:
         _load_wide(con, csv_path, shown, columns, header_line)
